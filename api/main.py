@@ -1,0 +1,70 @@
+"""Build the FastAPI app."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from api.routes import assist, chat, health
+from api.services.runtime import Runtime
+from api.settings import Settings, get_settings
+
+_FIELD_NAMES = {"text": "消息内容", "session_id": "会话编号", "channel": "渠道",
+                "question": "问题", "k": "数量"}
+
+
+def _explain(errors: list[dict]) -> str:  # type: ignore[type-arg]
+    """One readable Chinese/English sentence for pydantic's validation errors."""
+    parts = []
+    for error in errors:
+        location = [str(p) for p in error.get("loc", ()) if p != "body"]
+        field = location[-1] if location else "body"
+        name = _FIELD_NAMES.get(field, field)
+        kind = error.get("type", "")
+        if kind == "missing":
+            parts.append(f"缺少{name} / {field} is required")
+        elif kind in ("string_too_long",):
+            limit = error.get("ctx", {}).get("max_length")
+            parts.append(f"{name}过长，最多{limit}个字 / {field} is longer than {limit} characters")
+        elif kind in ("string_type", "int_type", "int_parsing", "literal_error", "model_type",
+                      "json_invalid", "dict_type"):
+            parts.append(f"{name}格式不对 / {field}: {error.get('msg')}")
+        else:
+            message = str(error.get("msg", "")).removeprefix("Value error, ")
+            parts.append(f"{name}：{message}" if "/" in message else f"{name}无效 / {field}: {message}")
+    return "；".join(parts) or "请求格式不对 / invalid request"
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    """The app; ``runtime`` may be given (tests share one), else it is started in the lifespan."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own = runtime is None
+        app.state.runtime = runtime or await run_in_threadpool(
+            Runtime.start, settings or get_settings())
+        yield
+        if own:
+            app.state.runtime.close()
+
+    app = FastAPI(title="店小二 API", version="0.1.0", lifespan=lifespan,
+                  description="武汉市科技局“店小二”企业服务助手")
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        return JSONResponse(status_code=422, content={
+            "message": _explain(list(errors)),
+            "detail": [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg")),
+                        "type": e.get("type")} for e in errors],
+        })
+
+    app.include_router(chat.router)
+    app.include_router(assist.router)
+    app.include_router(health.router)
+    return app

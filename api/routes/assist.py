@@ -1,0 +1,32 @@
+"""Suggested answers for hotline staff (the console comes later)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from fastapi import APIRouter, HTTPException
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import RuntimeDep
+from api.schemas import Citation, SuggestRequest, SuggestResponse, Suggestion
+from api.services.suggestions import suggest
+
+router = APIRouter(prefix="/api/assist", tags=["assist"])
+
+
+@router.post("/suggest", response_model=SuggestResponse)
+async def create_suggestions(request: SuggestRequest, runtime: RuntimeDep) -> SuggestResponse:
+    """Ranked suggested answers, each with its citation, for a question staff are handling."""
+    if runtime.searcher is None:
+        raise HTTPException(503, detail=f"检索索引暂不可用 / index unavailable: "
+                                        f"{runtime.index_state.detail}")
+    items = await run_in_threadpool(suggest, runtime.knowledge, runtime.searcher,
+                                    request.question, request.k,
+                                    runtime.settings.ANSWER_THRESHOLD)
+    suggestions = [
+        Suggestion(rank=rank, text=item.text, confidence=item.confidence,
+                   reliable=item.reliable, citation=Citation(**asdict(item.citation)))
+        for rank, item in enumerate(items, start=1)
+    ]
+    return SuggestResponse(question=request.question, suggestions=suggestions,
+                           count=len(suggestions))

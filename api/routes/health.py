@@ -1,0 +1,39 @@
+"""Health of each component."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
+
+from api.db import ping
+from api.deps import RuntimeDep
+from api.schemas import ComponentHealth, HealthResponse
+
+router = APIRouter(prefix="/api", tags=["health"])
+
+
+@router.get("/health", response_model=HealthResponse)
+async def read_health(runtime: RuntimeDep, response: Response) -> HealthResponse:
+    """Index, database and dialogue state; 503 when the assistant cannot answer at all."""
+    components: dict[str, ComponentHealth] = {}
+    state = runtime.index_state
+    components["index"] = ComponentHealth(status="ok" if state.serving else "down",
+                                          detail=state.detail)
+    try:
+        await run_in_threadpool(ping, runtime.engine)
+        components["database"] = ComponentHealth(status="ok", detail=runtime.engine.url.drivername)
+    except SQLAlchemyError as exc:
+        components["database"] = ComponentHealth(status="down", detail=type(exc).__name__)
+    directory = runtime.knowledge.directory
+    components["directory"] = ComponentHealth(status="ok",
+                                              detail=f"{len(directory)} districts")
+    components["dialogue"] = ComponentHealth(
+        status="degraded", detail="direct mode: answers from retrieval and the directory")
+    statuses = {c.status for c in components.values()}
+    overall = "down" if components["index"].status == "down" and \
+        components["database"].status == "down" else (
+        "ok" if statuses == {"ok"} else "degraded")
+    if overall == "down":
+        response.status_code = 503
+    return HealthResponse(status=overall, components=components)

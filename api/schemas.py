@@ -1,0 +1,138 @@
+"""The chat contract and the assist contract. Other parts of the product rely on these shapes."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from knowledge.text import has_control_characters
+
+MAX_SESSION_ID = 128
+MAX_TEXT_CHARS = 1000  # a phone message; longer text is refused with a clear 422
+Channel = Literal["web", "wechat", "ehuiban"]
+
+
+class Button(BaseModel):
+    """A quick reply the user can tap; ``payload`` is sent back as the next message."""
+
+    title: str
+    payload: str
+
+
+class Reply(BaseModel):
+    """One message bubble from the assistant (plain text, never HTML)."""
+
+    text: str
+    buttons: list[Button] = Field(default_factory=list)
+
+
+class Citation(BaseModel):
+    """Where an answer comes from: document, 文号 and clause."""
+
+    doc_id: str
+    title: str
+    doc_number: str | None
+    section: str
+    snippet: str
+    score: float
+
+
+class Answer(BaseModel):
+    """An answer from the knowledge base, with its calibrated confidence and sources."""
+
+    confidence: float
+    citations: list[Citation]
+
+
+class Handoff(BaseModel):
+    """A question handed to a person: the ticket and who owns it."""
+
+    ticket_id: str
+    district: str | None
+    leader: str | None
+    department: str | None
+    contact: str | None
+    status: str
+    due_at: str | None
+
+
+def _clean_text(value: str, limit_name: str) -> str:
+    if has_control_characters(value):
+        raise ValueError(f"{limit_name} contains control characters / 内容含有不可见的控制字符")
+    stripped = value.strip()
+    if not stripped:
+        raise ValueError(f"{limit_name} must not be empty / 内容不能为空")
+    return stripped
+
+
+class ChatRequest(BaseModel):
+    """A message from an enterprise."""
+
+    model_config = ConfigDict(extra="ignore", str_strict=True)
+
+    session_id: str = Field(min_length=1, max_length=MAX_SESSION_ID,
+                            pattern=r"^[A-Za-z0-9_.:\-]+$")
+    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
+    channel: Channel = "web"
+
+    @field_validator("text")
+    @classmethod
+    def _text_is_clean(cls, value: str) -> str:
+        return _clean_text(value, "text")
+
+
+class ChatResponse(BaseModel):
+    """What the assistant says back."""
+
+    session_id: str
+    replies: list[Reply]
+    intent: str | None
+    answer: Answer | None
+    handoff: Handoff | None = None
+
+
+class SuggestRequest(BaseModel):
+    """A question a hotline staff member is handling."""
+
+    model_config = ConfigDict(str_strict=True)
+
+    question: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
+    k: int = Field(default=3, ge=1, le=10)
+
+    @field_validator("question")
+    @classmethod
+    def _question_is_clean(cls, value: str) -> str:
+        return _clean_text(value, "question")
+
+
+class Suggestion(BaseModel):
+    """A ranked suggested answer with its source."""
+
+    rank: int
+    text: str
+    confidence: float
+    reliable: bool
+    citation: Citation
+
+
+class SuggestResponse(BaseModel):
+    """Suggested answers, best first."""
+
+    question: str
+    suggestions: list[Suggestion]
+    count: int
+
+
+class ComponentHealth(BaseModel):
+    """One component's state."""
+
+    status: Literal["ok", "degraded", "down"]
+    detail: str = ""
+
+
+class HealthResponse(BaseModel):
+    """Overall state and each component's."""
+
+    status: Literal["ok", "degraded", "down"]
+    components: dict[str, ComponentHealth]

@@ -1,0 +1,1 @@
+"""What the app does, independent of how it is reached (HTTP route, Rasa action, channel)."""

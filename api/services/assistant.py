@@ -1,0 +1,122 @@
+"""The direct assistant: answers from retrieval and the directory without the dialogue server.
+
+It is the degraded mode once the Rasa dialogue layer routes conversations, and the
+reference for what each answer looks like.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from knowledge.corpus import ANNEX_TITLE, KnowledgeBase
+from knowledge.referrals import match_referral
+from retrieval.searcher import HybridSearcher
+from api.services import intent_rules
+from api.services.answers import CitedSource, ComposedAnswer, compose_answer
+from api.services.liaison import (
+    alias_used,
+    describe_directory,
+    describe_leader,
+    describe_liaison,
+    directory_citation,
+)
+
+HUMAN_BUTTON = ("转人工", "/request_human")
+
+
+@dataclass(slots=True)
+class AssistantTurn:
+    """What the assistant says for one message."""
+
+    intent: str
+    texts: list[str]
+    buttons: list[tuple[str, str]] = field(default_factory=list)
+    answer: ComposedAnswer | None = None
+    outcome: str = "answered"  # answered | declined | referred | liaison | smalltalk | handoff
+
+
+class DirectAssistant:
+    """Routes a message by simple rules, then answers from the directory or the index."""
+
+    def __init__(self, knowledge: KnowledgeBase, searcher: HybridSearcher | None,
+                 answer_threshold: float, faq_verbatim_similarity: float) -> None:
+        self.knowledge = knowledge
+        self.searcher = searcher
+        self.answer_threshold = answer_threshold
+        self.faq_verbatim_similarity = faq_verbatim_similarity
+
+    def respond(self, text: str) -> AssistantTurn:
+        """The assistant's turn for one user message."""
+        directory = self.knowledge.directory
+        if intent_rules.is_greeting(text):
+            return AssistantTurn("greet", [
+                "您好，我是市科技局“店小二”。可以问我科技政策和办事指南（如高企认定、"
+                "外国人来华工作许可、孵化器），也可以问您所在区的包区联系人。"], outcome="smalltalk")
+        if intent_rules.is_thanks(text):
+            return AssistantTurn("thanks", ["不客气，有需要随时找我。"], outcome="smalltalk")
+        if intent_rules.is_goodbye(text):
+            return AssistantTurn("goodbye", ["再见，祝企业发展顺利！"], outcome="smalltalk")
+        if intent_rules.wants_human(text):
+            return self._human(text)
+        if leader := intent_rules.asks_about_leader(text, directory):
+            return self._leader(leader)
+        if intent_rules.asks_for_liaison(text, directory):
+            return self._liaison(text)
+        return self._policy(text)
+
+    def _human(self, text: str) -> AssistantTurn:
+        liaison = self.knowledge.directory.find_in_text(text)
+        if liaison is None:
+            return AssistantTurn("request_human", [
+                "好的，我来帮您联系人工。" + describe_directory(self.knowledge.directory)],
+                outcome="handoff")
+        return AssistantTurn("request_human", [describe_liaison(liaison)], outcome="handoff",
+                             answer=self._directory_answer(liaison))
+
+    def _leader(self, leader: str) -> AssistantTurn:
+        liaisons = self.knowledge.directory.districts_of_leader(leader)
+        citations = [directory_citation(self.knowledge.directory, liaison, ANNEX_TITLE)
+                     for liaison in liaisons]
+        answer = ComposedAnswer(describe_leader(leader, liaisons), 1.0, citations, False)
+        return AssistantTurn("ask_liaison", [answer.text], answer=answer, outcome="liaison")
+
+    def _liaison(self, text: str) -> AssistantTurn:
+        directory = self.knowledge.directory
+        found = directory.find_all_in_text(text)
+        if not found:
+            return AssistantTurn("ask_liaison", [describe_directory(directory)],
+                                 buttons=[(l.district, l.district) for l in directory.liaisons],
+                                 outcome="liaison")
+        replies = [describe_liaison(l, alias_used(directory, text, l)) for l in found]
+        citations = [directory_citation(directory, l, ANNEX_TITLE) for l in found]
+        answer = ComposedAnswer("\n".join(replies), 1.0, citations, False)
+        return AssistantTurn("ask_liaison", replies, answer=answer, outcome="liaison")
+
+    def _directory_answer(self, liaison) -> ComposedAnswer:  # type: ignore[no-untyped-def]
+        citation = directory_citation(self.knowledge.directory, liaison, ANNEX_TITLE)
+        return ComposedAnswer(describe_liaison(liaison), 1.0, [citation], False)
+
+    def _policy(self, text: str) -> AssistantTurn:
+        if self.searcher is None:
+            return AssistantTurn("ask_policy", [
+                "抱歉，知识库暂时不可用，我现在没法可靠地回答政策问题。您可以转人工，"
+                "或问我所在区的包区联系人。"], buttons=[HUMAN_BUTTON], outcome="declined")
+        result = self.searcher.search(text, k=5)
+        composed = compose_answer(self.knowledge, result, self.faq_verbatim_similarity)
+        if composed is not None and composed.confidence >= self.answer_threshold:
+            return AssistantTurn("ask_policy", [composed.text], answer=composed,
+                                 buttons=[HUMAN_BUTTON])
+        referral = match_referral(text, self.knowledge.referrals)
+        if referral is not None:
+            return AssistantTurn("out_of_scope", [
+                f"这个问题属于{referral.topic}方面，不在市科技局的职责范围内，我不便作答。"
+                f"{referral.referral}"], outcome="referred")
+        return AssistantTurn("out_of_scope", [
+            "抱歉，我在市科技局的政策和办事指南里没有找到可靠的答案，不想给您不准确的信息。"
+            "可以换个说法再问，或者转人工，由您所在区的包区联系人跟进。"],
+            buttons=[HUMAN_BUTTON], outcome="declined")
+
+
+def as_citations(answer: ComposedAnswer | None) -> list[CitedSource]:
+    """The citations of an answer, or none."""
+    return answer.citations if answer else []

@@ -1,0 +1,93 @@
+"""Everything the app holds once per process: knowledge, index, database, assistant."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import sessionmaker
+
+from knowledge.corpus import KnowledgeBase, load_knowledge_base
+from retrieval.build import tokenizer_for
+from retrieval.calibration import Calibration
+from retrieval.embedder import Embedder
+from retrieval.errors import RetrievalError
+from retrieval.searcher import HybridSearcher
+from retrieval.store import IndexStore
+from api.db import init_schema, make_engine, make_session_factory
+from api.services.assistant import DirectAssistant
+from api.services.conversation_log import ConversationLog
+from api.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IndexState:
+    """Whether the index is being served, and why not when it is not."""
+
+    serving: bool
+    detail: str
+
+
+@dataclass
+class Runtime:
+    """The process's long-lived objects, created at start-up (never at import)."""
+
+    settings: Settings
+    knowledge: KnowledgeBase
+    engine: Engine
+    sessions: sessionmaker
+    conversation_log: ConversationLog
+    embedder: Embedder | None
+    searcher: HybridSearcher | None
+    index_state: IndexState
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def start(cls, settings: Settings) -> Runtime:
+        """Load the knowledge base, the embedding model and the index; open the database."""
+        knowledge = load_knowledge_base(settings.KNOWLEDGE_DIR)
+        engine = make_engine(settings.DATABASE_URL)
+        init_schema(engine)
+        sessions = make_session_factory(engine)
+        runtime = cls(settings, knowledge, engine, sessions, ConversationLog(sessions),
+                      embedder=None, searcher=None,
+                      index_state=IndexState(False, "not loaded"))
+        runtime.load_index()
+        return runtime
+
+    def load_index(self) -> IndexState:
+        """(Re)load the current index; the swap is a single reference assignment."""
+        with self._lock:
+            try:
+                if self.embedder is None:
+                    self.embedder = Embedder(self.settings.EMBEDDING_MODEL,
+                                             self.settings.QUERY_PROMPT,
+                                             self.settings.PASSAGE_PROMPT)
+                tokenizer = tokenizer_for(self.knowledge)
+                index = IndexStore(self.settings.INDEX_DIR).load_current()
+                index.manifest.check(model_fingerprint=self.embedder.fingerprint,
+                                     tokenizer_fingerprint=tokenizer.fingerprint,
+                                     document_versions=self.knowledge.versions())
+                calibration = Calibration.load(self.settings.CALIBRATION_FILE)
+                self.searcher = HybridSearcher(index, self.embedder, tokenizer, calibration)
+                self.index_state = IndexState(
+                    True, f"{index.manifest.units} units, {index.manifest.chunks} chunks, "
+                          f"built {index.manifest.built_at}")
+            except RetrievalError as exc:
+                log.error("retrieval index not served: %s", exc)
+                self.searcher = None
+                self.index_state = IndexState(False, str(exc))
+            return self.index_state
+
+    def assistant(self) -> DirectAssistant:
+        """The direct assistant over the index currently served."""
+        return DirectAssistant(self.knowledge, self.searcher, self.settings.ANSWER_THRESHOLD,
+                               self.settings.FAQ_VERBATIM_SIMILARITY)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()

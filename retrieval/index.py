@@ -1,0 +1,114 @@
+"""The hybrid index: a FAISS inner-product index and a BM25 index over the same units."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import bm25s
+import faiss
+import numpy as np
+
+from retrieval.errors import IndexNotBuiltError
+from retrieval.manifest import IndexManifest
+from retrieval.units import IndexUnit, UnitKind
+
+_FAISS_FILE = "dense.faiss"
+_UNITS_FILE = "units.jsonl"
+_BM25_DIR = "bm25"
+_DF_FILE = "document_frequency.json"
+MANIFEST_FILE = "manifest.json"
+
+
+@dataclass(frozen=True, slots=True)
+class UnitHit:
+    """A unit and its score from one of the two searches."""
+
+    unit: int
+    score: float
+
+
+class HybridIndex:
+    """Dense (FAISS, cosine via inner product) and sparse (BM25) search over units."""
+
+    def __init__(self, units: Sequence[IndexUnit], dense: faiss.Index, sparse: bm25s.BM25,
+                 document_frequency: dict[str, int], manifest: IndexManifest) -> None:
+        if dense.ntotal != len(units):
+            raise ValueError(f"dense index has {dense.ntotal} vectors for {len(units)} units")
+        self.units = list(units)
+        self.dense = dense
+        self.sparse = sparse
+        self.document_frequency = document_frequency
+        self.manifest = manifest
+        self._chunk_count = max(1, len({unit.chunk_id for unit in self.units}))
+
+    @classmethod
+    def create(cls, units: Sequence[IndexUnit], vectors: np.ndarray,
+               unit_tokens: Sequence[list[str]], manifest: IndexManifest,
+               show_progress: bool = False) -> HybridIndex:
+        """Build both indexes from embedded, tokenised units."""
+        if vectors.ndim != 2 or vectors.shape[0] != len(units):
+            raise ValueError("one vector per unit is required")
+        dense = faiss.IndexFlatIP(vectors.shape[1])
+        dense.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        sparse = bm25s.BM25()
+        sparse.index([tokens or [""] for tokens in unit_tokens], show_progress=show_progress)
+        chunk_tokens: dict[str, set[str]] = {}
+        for unit, tokens in zip(units, unit_tokens, strict=True):
+            chunk_tokens.setdefault(unit.chunk_id, set()).update(tokens)
+        frequency = Counter(token for tokens in chunk_tokens.values() for token in tokens)
+        return cls(units, dense, sparse, dict(frequency), manifest)
+
+    def search_dense(self, query_vector: np.ndarray, n: int) -> list[UnitHit]:
+        """The ``n`` units closest to the query vector (cosine)."""
+        n = min(n, len(self.units))
+        scores, ids = self.dense.search(query_vector.reshape(1, -1).astype(np.float32), n)
+        return [UnitHit(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True)
+                if i >= 0]
+
+    def search_sparse(self, query_tokens: list[str], n: int) -> list[UnitHit]:
+        """The ``n`` best BM25 units for the query tokens (only units with a positive score)."""
+        known = [t for t in query_tokens if t in self.sparse.vocab_dict]
+        if not known:
+            return []
+        scores = self.sparse.get_scores(known)
+        n = min(n, len(scores))
+        top = np.argpartition(-scores, n - 1)[:n]
+        top = top[np.argsort(-scores[top])]
+        return [UnitHit(int(i), float(scores[i])) for i in top if scores[i] > 0]
+
+    def idf(self, token: str) -> float:
+        """Smoothed inverse chunk frequency; unseen tokens get the highest value."""
+        df = self.document_frequency.get(token, 0)
+        return math.log(1 + (self._chunk_count - df + 0.5) / (df + 0.5))
+
+    def save(self, folder: Path) -> None:
+        """Persist into an (empty) folder."""
+        folder.mkdir(parents=True, exist_ok=True)
+        faiss.write_index(self.dense, str(folder / _FAISS_FILE))
+        self.sparse.save(str(folder / _BM25_DIR), show_progress=False)
+        with (folder / _UNITS_FILE).open("w", encoding="utf-8") as out:
+            for unit in self.units:
+                out.write(json.dumps({"chunk_id": unit.chunk_id, "text": unit.text,
+                                      "kind": unit.kind.value}, ensure_ascii=False) + "\n")
+        (folder / _DF_FILE).write_text(json.dumps(self.document_frequency, ensure_ascii=False),
+                                       encoding="utf-8")
+        self.manifest.save(folder / MANIFEST_FILE)  # written last: marks the build complete
+
+    @classmethod
+    def load(cls, folder: Path) -> HybridIndex:
+        """Load an index saved by :meth:`save`."""
+        if not (folder / MANIFEST_FILE).exists():
+            raise IndexNotBuiltError(f"no complete index in {folder}; run `make setup`")
+        manifest = IndexManifest.load(folder / MANIFEST_FILE)
+        with (folder / _UNITS_FILE).open(encoding="utf-8") as lines:
+            units = [IndexUnit(row["chunk_id"], row["text"], UnitKind(row["kind"]))
+                     for row in map(json.loads, lines)]
+        dense = faiss.read_index(str(folder / _FAISS_FILE))
+        sparse = bm25s.BM25.load(str(folder / _BM25_DIR), show_progress=False)
+        frequency = json.loads((folder / _DF_FILE).read_text(encoding="utf-8"))
+        return cls(units, dense, sparse, frequency, manifest)

