@@ -142,9 +142,34 @@ class LiaisonDirectory:
         return [liaison for liaison in self.liaisons if liaison.leader == leader]
 
     def find_leader_in_text(self, text: str) -> str | None:
-        """A leader named in a message, if any."""
+        """A leader named in a message, by full name or as 胡局 / 刘巡 / 金调研员 when the
+        surname is unique among the leaders."""
         normalized = normalize_text(text)
-        return next((leader for leader in self.leaders if leader in normalized), None)
+        named = next((leader for leader in self.leaders if leader in normalized), None)
+        if named:
+            return named
+        for leader, forms in self._informal_forms().items():
+            if any(form in normalized for form in forms):
+                return leader
+        return None
+
+    def _informal_forms(self) -> dict[str, tuple[str, ...]]:
+        surnames = [leader[0] for leader in self.leaders]
+        forms: dict[str, tuple[str, ...]] = {}
+        for liaison in self.liaisons:
+            surname = liaison.leader[0]
+            if surnames.count(surname) != 1 or liaison.leader in forms:
+                continue
+            title = liaison.leader_title
+            variants = [surname + title]
+            if "局长" in title:
+                variants.append(surname + "局")
+            if "巡视员" in title:
+                variants.append(surname + "巡")
+            if "调研员" in title:
+                variants.append(surname + "调研员")
+            forms[liaison.leader] = tuple(variants)
+        return forms
 
     def all_names(self) -> list[str]:
         """Every district name and alias (for tokenizer dictionaries and NLU synonyms)."""

@@ -7,11 +7,13 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 from tqdm import tqdm
 
 from knowledge.corpus import KnowledgeBase
 from knowledge.models import Chunk
 from retrieval.embedder import Embedder
+from retrieval.errors import RetrievalError
 from retrieval.index import HybridIndex
 from retrieval.manifest import IndexManifest
 from retrieval.store import IndexStore
@@ -46,11 +48,36 @@ def tokenizer_for(knowledge: KnowledgeBase) -> ChineseTokenizer:
     return ChineseTokenizer(knowledge.vocabulary(), knowledge.synonyms)
 
 
+def _reusable_vectors(store: IndexStore, embedder: Embedder) -> dict[str, np.ndarray]:
+    """Text → vector from the current build, when it was made with the same model."""
+    manifest = store.current_manifest()
+    if manifest is None or manifest.model_fingerprint != embedder.fingerprint:
+        return {}
+    try:
+        previous = store.load_current()
+    except RetrievalError:
+        return {}
+    vectors = previous.dense.reconstruct_n(0, previous.dense.ntotal)
+    return {unit.text: vectors[i] for i, unit in enumerate(previous.units)}
+
+
+def embed_texts(texts: list[str], embedder: Embedder, known: dict[str, np.ndarray],
+                show_progress: bool) -> np.ndarray:
+    """Vectors for texts, embedding only those not already known."""
+    missing = list(dict.fromkeys(text for text in texts if text not in known))
+    fresh = embedder.encode_passages(missing, show_progress=show_progress)
+    lookup = {**known, **dict(zip(missing, fresh, strict=True))}
+    if not texts:
+        return np.zeros((0, embedder.dimension), dtype=np.float32)
+    return np.stack([lookup[text] for text in texts]).astype(np.float32)
+
+
 def build_from_units(units: list[IndexUnit], embedder: Embedder, tokenizer: ChineseTokenizer,
-                     document_versions: dict[str, str], show_progress: bool = True) -> HybridIndex:
-    """Embed and tokenise units into a new in-memory index."""
+                     document_versions: dict[str, str], show_progress: bool = True,
+                     known_vectors: dict[str, np.ndarray] | None = None) -> HybridIndex:
+    """Embed (what is not known yet) and tokenise units into a new in-memory index."""
     texts = [unit.text for unit in units]
-    vectors = embedder.encode_passages(texts, show_progress=show_progress)
+    vectors = embed_texts(texts, embedder, known_vectors or {}, show_progress)
     tokens = [tokenizer.tokenize(text, expand=False)
               for text in tqdm(texts, desc="Tokenising", disable=not show_progress, unit="unit")]
     manifest = IndexManifest(
@@ -78,7 +105,8 @@ def build_index(knowledge: KnowledgeBase, embedder: Embedder, store: IndexStore,
         reason = "; ".join(reasons)
     else:
         reason = "forced" if current is not None else "no index yet"
+    known = {} if force else _reusable_vectors(store, embedder)
     index = build_from_units(units_for(knowledge.chunks()), embedder, tokenizer, versions,
-                             show_progress=show_progress)
+                             show_progress=show_progress, known_vectors=known)
     store.publish(index)
     return BuildReport(True, index.manifest, time.perf_counter() - started, reason)

@@ -1,35 +1,35 @@
-"""Calibrated confidence: the probability that the top hit truly answers the question.
+"""Calibrated confidence: the probability that a hit truly answers the question.
 
 A logistic model over a few retrieval features. The coefficients are fitted on the
-development split of the labelled question set (``make eval`` prints a fresh fit) and
-kept in a small JSON file beside the index settings; the defaults below are that fit
-for the bundled multilingual-e5-small model.
+development split of the labelled question set (``make eval ARGS=--fit`` writes
+``eval/calibration.json``); the defaults below are only a fallback.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
-FEATURES = ("dense", "coverage", "margin", "agreement")
+FEATURES = ("dense", "coverage", "fused", "gap", "agreement")
 
 
 @dataclass(frozen=True, slots=True)
 class Calibration:
-    """Logistic-regression coefficients over :data:`FEATURES`."""
+    """Logistic-regression intercept and one coefficient per feature in :data:`FEATURES`."""
 
-    intercept: float = -24.0
-    dense: float = 24.0
-    coverage: float = 4.0
-    margin: float = 6.0
-    agreement: float = 1.0
+    intercept: float = -3.0
+    coefficients: tuple[float, ...] = field(default=(0.0, 3.0, 0.5, 1.0, 1.5))
 
-    def confidence(self, dense: float, coverage: float, margin: float, agreement: float) -> float:
-        """Probability in [0, 1] that the top hit answers the question."""
-        z = (self.intercept + self.dense * dense + self.coverage * coverage
-             + self.margin * margin + self.agreement * agreement)
+    def __post_init__(self) -> None:
+        if len(self.coefficients) != len(FEATURES):
+            raise ValueError(f"{len(FEATURES)} coefficients expected ({', '.join(FEATURES)})")
+
+    def confidence(self, features: Sequence[float]) -> float:
+        """Probability in [0, 1] that the hit with these features answers the question."""
+        z = self.intercept + sum(c * f for c, f in zip(self.coefficients, features, strict=True))
         return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
 
     @classmethod
@@ -38,9 +38,12 @@ class Calibration:
         if path is None or not path.exists():
             return cls()
         data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(**{key: float(value) for key, value in data.items()
-                      if key in ("intercept", *FEATURES)})
+        if list(data.get("features", [])) != list(FEATURES):
+            return cls()  # fitted for other features: not applicable
+        return cls(float(data["intercept"]), tuple(float(c) for c in data["coefficients"]))
 
-    def save(self, path: Path) -> None:
+    def save(self, path: Path, note: str = "") -> None:
         """Write the coefficients as JSON."""
-        path.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
+        path.write_text(json.dumps({"features": list(FEATURES), "intercept": self.intercept,
+                                    "coefficients": list(self.coefficients), "note": note},
+                                   ensure_ascii=False, indent=2), encoding="utf-8")

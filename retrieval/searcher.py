@@ -1,4 +1,4 @@
-"""Hybrid search: dense and BM25 candidates fused by reciprocal rank, with a confidence."""
+"""Hybrid search: dense and BM25 candidates, fused on normalised scores, with a confidence."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import numpy as np
 from knowledge.text import normalize_text
 from retrieval.calibration import Calibration
 from retrieval.embedder import Embedder
-from retrieval.fusion import reciprocal_rank_fusion
-from retrieval.index import HybridIndex
+from retrieval.fusion import zscore_fusion
+from retrieval.index import HybridIndex, UnitHit
 from retrieval.tokenizer import ChineseTokenizer
 from retrieval.units import IndexUnit
 
@@ -20,12 +20,19 @@ class SearchHit:
     """A chunk found for a query, with the evidence for it."""
 
     chunk_id: str
-    score: float  # fused (RRF)
+    score: float  # fused: weighted sum of the z-normalised dense and BM25 scores
     dense: float  # best cosine between the query and any unit of the chunk
-    sparse: float  # best BM25 score of any unit of the chunk
+    sparse: float  # best BM25 score of any unit of the chunk (0 if none matched)
     coverage: float  # idf-weighted share of the query's tokens found in the chunk
     best_unit: IndexUnit  # the unit closest to the query
+    gap: float = 0.0  # lead of ``score`` over the best other candidate's
+    agreement: float = 0.0  # 1 if both searches ranked this chunk first, 0.5 if one did
     confidence: float = 0.0  # calibrated probability that this chunk answers the query
+
+    @property
+    def features(self) -> tuple[float, ...]:
+        """The calibration features, in the order of :data:`retrieval.calibration.FEATURES`."""
+        return (self.dense, self.coverage, self.score, self.gap, self.agreement)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,22 +43,26 @@ class SearchResult:
     hits: list[SearchHit] = field(default_factory=list)
 
     @property
-    def confidence(self) -> float:
-        """Calibrated probability that the best hit answers the query (0 without hits)."""
-        return self.hits[0].confidence if self.hits else 0.0
-
-    @property
     def top(self) -> SearchHit | None:
         """The best hit, if any."""
         return self.hits[0] if self.hits else None
 
+    @property
+    def confidence(self) -> float:
+        """Calibrated probability that the best hit answers the query (0 without hits)."""
+        return self.hits[0].confidence if self.hits else 0.0
+
 
 class HybridSearcher:
-    """Searches one :class:`HybridIndex`; safe to share between threads (read-only)."""
+    """Searches one :class:`HybridIndex`; safe to share between threads (read-only).
+
+    Candidates come from both searches; every candidate then gets its exact dense score
+    (best unit) and its BM25 score, and the two are z-normalised and summed with weights.
+    """
 
     def __init__(self, index: HybridIndex, embedder: Embedder, tokenizer: ChineseTokenizer,
                  calibration: Calibration | None = None, candidates: int = 50,
-                 rrf_k: int = 60, weights: tuple[float, float] = (1.0, 1.0)) -> None:
+                 weights: tuple[float, float] = (1.0, 1.0)) -> None:
         if candidates <= 0:
             raise ValueError(f"candidates must be greater than 0, got {candidates}")
         self.index = index
@@ -59,7 +70,6 @@ class HybridSearcher:
         self.tokenizer = tokenizer
         self.calibration = calibration or Calibration()
         self.candidates = candidates
-        self.rrf_k = rrf_k
         self.weights = weights
         self._units_of: dict[str, list[int]] = {}
         for position, unit in enumerate(index.units):
@@ -74,60 +84,53 @@ class HybridSearcher:
             return SearchResult(query)
         vector = self.embedder.encode_queries([text])[0]
         tokens = self.tokenizer.tokenize(text)
-        dense_hits = self.index.search_dense(vector, self.candidates)
-        sparse_hits = self.index.search_sparse(tokens, self.candidates)
-        dense_rank = _chunk_ranking(self.index, dense_hits)
-        sparse_rank = _chunk_ranking(self.index, sparse_hits)
-        fused = reciprocal_rank_fusion([list(dense_rank), list(sparse_rank)],
-                                       self.weights, self.rrf_k)
-        ordered = sorted(fused, key=lambda chunk: fused[chunk], reverse=True)[:max(k, 2)]
-        hits = [self._hit(str(chunk), fused[chunk], vector, tokens, sparse_rank)
-                for chunk in ordered]
-        hits = self._with_confidence(hits, dense_rank, sparse_rank)
+        dense_first = _chunk_ranking(self.index, self.index.search_dense(vector, self.candidates))
+        sparse = _chunk_ranking(self.index, self.index.search_sparse(tokens, self.candidates))
+        candidates = list(dict.fromkeys([*dense_first, *sparse]))
+        dense, best_units = self._exact_dense(candidates, vector)
+        fused = zscore_fusion([dense, sparse], self.weights)
+        ordered = sorted(candidates, key=lambda chunk: fused[chunk], reverse=True)
+        first_dense, first_sparse = next(iter(dense_first), None), next(iter(sparse), None)
+        hits = []
+        for position, chunk in enumerate(ordered[:max(k, 2)]):
+            best_other = ordered[1] if position == 0 else ordered[0]
+            gap = fused[chunk] - fused[best_other] if len(ordered) > 1 else 0.0
+            agreement = (float(chunk == first_dense) + float(chunk == first_sparse)) / 2
+            hit = SearchHit(
+                chunk_id=chunk, score=fused[chunk], dense=dense[chunk],
+                sparse=sparse.get(chunk, 0.0), coverage=self._coverage(tokens, chunk),
+                best_unit=best_units[chunk], gap=gap, agreement=agreement)
+            hits.append(replace(hit, confidence=self.calibration.confidence(hit.features)))
         return SearchResult(query, hits[:k])
 
-    def _hit(self, chunk_id: str, score: float, vector: np.ndarray, tokens: list[str],
-             sparse_rank: dict[str, float]) -> SearchHit:
-        positions = self._units_of[chunk_id]
-        unit_vectors = self.index.dense.reconstruct_batch(np.array(positions, dtype=np.int64))
-        similarities = unit_vectors @ vector
-        best = int(np.argmax(similarities))
-        chunk_tokens = {t for p in positions
-                        for t in self.tokenizer.tokenize(self.index.units[p].text, expand=False)}
-        return SearchHit(
-            chunk_id=chunk_id, score=score, dense=float(similarities[best]),
-            sparse=sparse_rank.get(chunk_id, 0.0),
-            coverage=self._coverage(tokens, chunk_tokens),
-            best_unit=self.index.units[positions[best]],
-        )
+    def _exact_dense(self, chunks: list[str], vector: np.ndarray
+                     ) -> tuple[dict[str, float], dict[str, IndexUnit]]:
+        """Each chunk's best cosine over all its units, and that unit."""
+        positions = [p for chunk in chunks for p in self._units_of[chunk]]
+        vectors = self.index.dense.reconstruct_batch(np.array(positions, dtype=np.int64))
+        similarities = vectors @ vector
+        dense: dict[str, float] = {}
+        best: dict[str, IndexUnit] = {}
+        for position, similarity in zip(positions, similarities, strict=True):
+            unit = self.index.units[position]
+            if similarity > dense.get(unit.chunk_id, -2.0):
+                dense[unit.chunk_id] = float(similarity)
+                best[unit.chunk_id] = unit
+        return dense, best
 
-    def _coverage(self, query_tokens: list[str], chunk_tokens: set[str]) -> float:
+    def _coverage(self, query_tokens: list[str], chunk_id: str) -> float:
+        """Idf-weighted share of the query's tokens that occur in the chunk."""
         unique = set(query_tokens)
         if not unique:
             return 0.0
+        chunk_tokens = {t for p in self._units_of[chunk_id]
+                        for t in self.tokenizer.tokenize(self.index.units[p].text, expand=False)}
         total = sum(self.index.idf(t) for t in unique)
         found = sum(self.index.idf(t) for t in unique if t in chunk_tokens)
         return found / total if total else 0.0
 
-    def _with_confidence(self, hits: list[SearchHit], dense_rank: dict[str, float],
-                         sparse_rank: dict[str, float]) -> list[SearchHit]:
-        """Each hit's calibrated confidence: its similarity, keyword coverage, lead over the
-        best other hit, and whether both searches ranked it first."""
-        first_dense = next(iter(dense_rank), None)
-        first_sparse = next(iter(sparse_rank), None)
-        scored = []
-        for position, hit in enumerate(hits):
-            others = max((h.dense for i, h in enumerate(hits) if i != position), default=0.0)
-            agreement = (float(hit.chunk_id == first_dense)
-                         + float(hit.chunk_id == first_sparse)) / 2
-            confidence = self.calibration.confidence(
-                dense=hit.dense, coverage=hit.coverage, margin=max(0.0, hit.dense - others),
-                agreement=agreement)
-            scored.append(replace(hit, confidence=confidence))
-        return scored
 
-
-def _chunk_ranking(index: HybridIndex, hits: list) -> dict[str, float]:
+def _chunk_ranking(index: HybridIndex, hits: list[UnitHit]) -> dict[str, float]:
     """Unit hits → chunks in rank order (best unit score per chunk), insertion-ordered."""
     ranking: dict[str, float] = {}
     for hit in hits:

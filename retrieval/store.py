@@ -49,7 +49,7 @@ class IndexStore:
     def publish(self, index: HybridIndex) -> Path:
         """Save a build next to the current one, then switch ``current`` to it atomically."""
         self.builds.mkdir(parents=True, exist_ok=True)
-        build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+        build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f") + "-" + uuid.uuid4().hex[:6]
         staging = self.builds / f".staging-{build_id}"
         index.save(staging)
         final = self.builds / build_id

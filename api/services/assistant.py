@@ -22,6 +22,7 @@ from api.services.liaison import (
 )
 
 HUMAN_BUTTON = ("转人工", "/request_human")
+REFERRAL_OVERRIDE = 0.9  # confidence needed to answer a message that names another agency's topic
 
 
 @dataclass(slots=True)
@@ -56,6 +57,10 @@ class DirectAssistant:
             return AssistantTurn("thanks", ["不客气，有需要随时找我。"], outcome="smalltalk")
         if intent_rules.is_goodbye(text):
             return AssistantTurn("goodbye", ["再见，祝企业发展顺利！"], outcome="smalltalk")
+        if intent_rules.is_bot_challenge(text):
+            return AssistantTurn("bot_challenge", [
+                "我是市科技局“店小二”智能助手，不是真人。我答不了或者您想找人的时候，"
+                "可以随时转人工，由包区联系人跟进。"], buttons=[HUMAN_BUTTON], outcome="smalltalk")
         if intent_rules.wants_human(text):
             return self._human(text)
         if leader := intent_rules.asks_about_leader(text, directory):
@@ -103,10 +108,13 @@ class DirectAssistant:
                 "或问我所在区的包区联系人。"], buttons=[HUMAN_BUTTON], outcome="declined")
         result = self.searcher.search(text, k=5)
         composed = compose_answer(self.knowledge, result, self.faq_verbatim_similarity)
-        if composed is not None and composed.confidence >= self.answer_threshold:
+        referral = match_referral(text, self.knowledge.referrals)
+        # Another agency's topic is referred unless the knowledge base answers it outright.
+        threshold = max(self.answer_threshold, REFERRAL_OVERRIDE) if referral else \
+            self.answer_threshold
+        if composed is not None and composed.confidence >= threshold:
             return AssistantTurn("ask_policy", [composed.text], answer=composed,
                                  buttons=[HUMAN_BUTTON])
-        referral = match_referral(text, self.knowledge.referrals)
         if referral is not None:
             return AssistantTurn("out_of_scope", [
                 f"这个问题属于{referral.topic}方面，不在市科技局的职责范围内，我不便作答。"

