@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     CALIBRATION_FILE: Path = Field(
         default=PROJECT_ROOT / "eval" / "calibration.json",
         description="confidence calibration fitted by `make eval` (defaults if missing)")
-    ANSWER_THRESHOLD: float = Field(default=0.4, ge=0, le=1,
+    ANSWER_THRESHOLD: float = Field(default=0.5, ge=0, le=1,
                                     description="min calibrated confidence to answer")
     FAQ_VERBATIM_SIMILARITY: float = Field(
         default=0.93, ge=0, le=1,

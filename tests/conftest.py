@@ -48,11 +48,20 @@ def embedder(model_dir: Path):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="session")
 def index_dir(tmp_path_factory: pytest.TempPathFactory, knowledge, embedder) -> Path:  # type: ignore[no-untyped-def]
-    """A real index of the shipped knowledge base, built once for the session."""
+    """A real index of the shipped knowledge base, built once for the session.
+
+    When `make setup` has built one, it is copied first, so the build reuses its vectors
+    (same model) and only re-embeds what changed since.
+    """
+    import shutil
+
     from retrieval.build import build_index
     from retrieval.store import IndexStore
 
     root = tmp_path_factory.mktemp("index")
+    built = PROJECT_ROOT / "var" / "index"
+    if (built / "current").exists():
+        shutil.copytree(built, root, symlinks=True, dirs_exist_ok=True)
     build_index(knowledge, embedder, IndexStore(root), show_progress=False)
     return root
 
