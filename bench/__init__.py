@@ -1,0 +1,1 @@
+"""Benchmarks (``make bench``): latencies and build rates, printed as tables; never asserted."""

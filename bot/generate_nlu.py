@@ -1,0 +1,169 @@
+"""Generate the district NLU data and the jieba user dictionary from the knowledge base.
+
+Run with the APP's venv from the repo root (bot/scripts/train.sh does it before every train):
+
+    .venv/bin/python bot/generate_nlu.py [--check]
+
+Reads knowledge/data/directory.yml (through ``knowledge.directory.LiaisonDirectory``, so the
+bot and the app agree on every alias) and knowledge/data/dictionary.txt, and writes
+
+* ``bot/data/nlu/generated_districts.yml``: a ``lookup: district`` table of every district
+  name and alias, and one ``synonym:`` entry per district mapping each alias (and the
+  traditional-character spelling of every name) to the canonical district name;
+* ``bot/jieba_dict/districts.txt``: a jieba user dictionary with the same names plus the
+  domain terms of knowledge/data/dictionary.txt, so that jieba keeps 光谷 / 东湖高新区 /
+  高企认定 in one token and entity spans line up with tokens.
+
+Both outputs are committed (so a developer sees them) but regenerated on every train.
+``--check`` only reports whether they are up to date (exit 1 when they are not).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script: bot/ is sys.path[0], not the repo root
+    sys.path.insert(0, str(ROOT))
+
+import zhconv  # noqa: E402  (the app's dependency, used by knowledge.text too)
+
+from knowledge.directory import LiaisonDirectory  # noqa: E402
+
+DIRECTORY = ROOT / "knowledge" / "data" / "directory.yml"
+DICTIONARY = ROOT / "knowledge" / "data" / "dictionary.txt"
+NLU_OUT = ROOT / "bot" / "data" / "nlu" / "generated_districts.yml"
+JIEBA_OUT = ROOT / "bot" / "jieba_dict" / "districts.txt"
+
+# jieba frequency for district names: high enough that 光谷 / 江汉区 / 中法生态城 stay one
+# token next to common characters (在光谷的 → 在 / 光谷 / 的), with the place-name tag.
+DISTRICT_FREQ = 2000
+DISTRICT_TAG = "ns"
+
+# Words the bot's own entities need as single tokens (rating levels, service items and
+# colloquial forms that are not in knowledge/data/dictionary.txt). Same jieba format.
+BOT_TERMS = (
+    "非常满意 2000 a", "基本满意 2000 a", "不满意 2000 a", "非常不满意 2000 a",
+    "不太满意 2000 a", "外国人工作许可 50 n", "外国人工作证 50 n", "技术合同登记 50 n",
+    "众创空间备案 50 n", "孵化器认定 50 n", "高新认定 50 n", "高企申报 50 n", "转人工 2000 v",
+    "人工客服 2000 n", "有限公司 2000 n", "有限责任公司 2000 n", "股份有限公司 2000 n",
+)
+
+YAML_HEADER = """\
+# GENERATED FILE — do not edit by hand.
+# Written by bot/generate_nlu.py from knowledge/data/directory.yml; regenerated on every
+# train (bot/scripts/train.sh). It is committed so developers can see what the bot knows:
+# to change a district or an alias, edit knowledge/data/directory.yml and retrain.
+"""
+
+JIEBA_HEADER = (
+    "#GENERATED_by_bot/generate_nlu.py_from_knowledge/data/directory.yml_and_dictionary.txt"
+    "—regenerated_on_every_train—do_not_edit"
+)
+
+
+def _traditional_forms(name: str) -> list[str]:
+    """Traditional spellings (Taiwan and Hong Kong conventions) that differ from the name."""
+    forms = []
+    for locale in ("zh-tw", "zh-hk"):
+        form = zhconv.convert(name, locale)
+        if form != name and form not in forms:
+            forms.append(form)
+    return forms
+
+
+def _yaml_item(text: str) -> str:
+    # Block-literal list items: plain text is fine; guard the characters Rasa's
+    # markdown-ish entity syntax would read ([ ] ( ) { }).
+    if any(char in text for char in "[](){}"):
+        raise ValueError(f"district name {text!r} contains entity-markup characters")
+    return f"    - {text}\n"
+
+
+def district_names(directory: LiaisonDirectory) -> list[tuple[str, list[str]]]:
+    """(canonical name, every other spelling that should map to it), in directory order."""
+    result = []
+    for liaison in directory.liaisons:
+        spellings: list[str] = []
+        for name in liaison.names:
+            for form in (name, *_traditional_forms(name)):
+                if form != liaison.district and form not in spellings:
+                    spellings.append(form)
+        result.append((liaison.district, spellings))
+    return result
+
+
+def render_nlu(directory: LiaisonDirectory) -> str:
+    names = district_names(directory)
+    out = [YAML_HEADER, 'version: "3.1"\n', "nlu:\n", "- lookup: district\n", "  examples: |\n"]
+    seen: set[str] = set()
+    for canonical, spellings in names:
+        for name in (canonical, *spellings):
+            if name.lower() not in seen:
+                seen.add(name.lower())
+                out.append(_yaml_item(name))
+    for canonical, spellings in names:
+        out.append(f"\n- synonym: {canonical}\n  examples: |\n")
+        out.extend(_yaml_item(name) for name in spellings)
+    return "".join(out)
+
+
+def _dictionary_lines() -> list[str]:
+    lines = []
+    for raw in DICTIONARY.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if line and not line.startswith("#"):
+            lines.append(line)
+    return lines
+
+
+def render_jieba(directory: LiaisonDirectory) -> str:
+    """jieba user dictionary: `word freq tag` per line. jieba has no comment syntax, so the
+    header is a single space-free token starting with '#', which never occurs in user text."""
+    lines = [JIEBA_HEADER]
+    words: set[str] = set()
+
+    def add(line: str) -> None:
+        word = line.split()[0]
+        if word not in words:
+            words.add(word)
+            lines.append(line)
+
+    for canonical, spellings in district_names(directory):
+        for name in (canonical, *spellings):
+            # jieba never yields a token containing a space (optics valley → optics / valley)
+            if " " not in name:
+                add(f"{name} {DISTRICT_FREQ} {DISTRICT_TAG}")
+    for line in _dictionary_lines():
+        add(line)
+    for line in BOT_TERMS:
+        add(line)
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true",
+                        help="only check that the generated files are up to date")
+    args = parser.parse_args(argv)
+
+    directory = LiaisonDirectory.from_yaml(DIRECTORY)
+    outputs = {NLU_OUT: render_nlu(directory), JIEBA_OUT: render_jieba(directory)}
+    stale = [path for path, text in outputs.items()
+             if not path.exists() or path.read_text(encoding="utf-8") != text]
+    if args.check:
+        for path in stale:
+            print(f"out of date: {path.relative_to(ROOT)}", file=sys.stderr)
+        return 1 if stale else 0
+    for path in stale:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(outputs[path], encoding="utf-8")
+    status = ", ".join(str(p.relative_to(ROOT)) for p in stale) or "nothing (up to date)"
+    print(f"generate_nlu: {len(directory)} districts; wrote {status}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
