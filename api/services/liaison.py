@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from knowledge.directory import Liaison, LiaisonDirectory
 from api.services.answers import CitedSource
+from knowledge.directory import Liaison, LiaisonDirectory
+from knowledge.text import normalize_text
 
 
 def directory_citation(directory: LiaisonDirectory, liaison: Liaison | None,
@@ -31,7 +32,7 @@ def describe_liaison(liaison: Liaison, asked_as: str | None = None) -> str:
 def describe_leader(leader: str, liaisons: list[Liaison]) -> str:
     """A reply listing the districts a leader is responsible for."""
     title = liaisons[0].leader_title
-    rows = "；".join(f"{l.district}（{l.department}，联系人{l.contact}）" for l in liaisons)
+    rows = "；".join(f"{item.district}（{item.department}，联系人{item.contact}）" for item in liaisons)
     return f"{leader}（{title}）负责{len(liaisons)}个区的包区服务：{rows}。"
 
 
@@ -43,8 +44,6 @@ def describe_directory(directory: LiaisonDirectory) -> str:
 
 def alias_used(directory: LiaisonDirectory, text: str, liaison: Liaison) -> str | None:
     """Which of the liaison's names the message used (for a natural reply)."""
-    from knowledge.text import normalize_text
-
     normalized = normalize_text(text)
     for name in sorted(liaison.names, key=len, reverse=True):
         if normalize_text(name) in normalized:

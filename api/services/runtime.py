@@ -9,6 +9,10 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
+from api.db import init_schema, make_engine, make_session_factory
+from api.services.assistant import DirectAssistant
+from api.services.conversation_log import ConversationLog
+from api.settings import Settings
 from knowledge.corpus import KnowledgeBase, load_knowledge_base
 from retrieval.build import tokenizer_for
 from retrieval.calibration import Calibration
@@ -16,10 +20,6 @@ from retrieval.embedder import Embedder
 from retrieval.errors import RetrievalError
 from retrieval.searcher import HybridSearcher
 from retrieval.store import IndexStore
-from api.db import init_schema, make_engine, make_session_factory
-from api.services.assistant import DirectAssistant
-from api.services.conversation_log import ConversationLog
-from api.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from api.services.answers import CitedSource, cite
 from knowledge.corpus import KnowledgeBase
 from retrieval.searcher import HybridSearcher
-from api.services.answers import CitedSource, cite
 
 
 @dataclass(frozen=True, slots=True)

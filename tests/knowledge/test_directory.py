@@ -16,8 +16,8 @@ def directory() -> LiaisonDirectory:
 
 def test_directory_rows_match_the_notice_annex(directory: LiaisonDirectory) -> None:
     annex = parse_notice(NOTICE_PATH.read_text(encoding="utf-8")).annex_rows
-    rows = [(l.district, l.leader, l.leader_title, l.department, l.contact)
-            for l in directory.liaisons]
+    rows = [(item.district, item.leader, item.leader_title, item.department, item.contact)
+            for item in directory.liaisons]
     assert rows == [(r.district, r.leader, r.leader_title, r.department, r.contact)
                     for r in annex]
 
@@ -45,13 +45,13 @@ def test_aliases_and_landmarks_resolve_to_their_district(
 
 def test_longest_name_wins_over_a_shorter_one_inside_it(directory: LiaisonDirectory) -> None:
     # 东湖开发区 must not be read as something else; 武汉开发区 is not 开发区 of another zone
-    assert [l.district for l in directory.find_all_in_text("东湖开发区和武汉开发区")] == \
+    assert [item.district for item in directory.find_all_in_text("东湖开发区和武汉开发区")] == \
         ["东湖高新区", "武汉开发区"]
 
 
 def test_several_districts_are_listed_once_each_in_order(directory: LiaisonDirectory) -> None:
     found = directory.find_all_in_text("我们在江夏，分公司在光谷和东湖高新")
-    assert [l.district for l in found] == ["江夏区", "东湖高新区"]
+    assert [item.district for item in found] == ["江夏区", "东湖高新区"]
 
 
 def test_text_without_a_place_finds_nothing(directory: LiaisonDirectory) -> None:
@@ -59,8 +59,8 @@ def test_text_without_a_place_finds_nothing(directory: LiaisonDirectory) -> None
 
 
 def test_leader_lookup_lists_all_their_districts(directory: LiaisonDirectory) -> None:
-    assert [l.district for l in directory.districts_of_leader("胡军")] == ["东湖高新区", "汉阳区"]
-    assert [l.district for l in directory.districts_of_leader("盛继亮")] == ["洪山区", "黄陂区"]
+    assert [item.district for item in directory.districts_of_leader("胡军")] == ["东湖高新区", "汉阳区"]
+    assert [item.district for item in directory.districts_of_leader("盛继亮")] == ["洪山区", "黄陂区"]
     assert directory.find_leader_in_text("胡军副局长负责哪些区？") == "胡军"
 
 
