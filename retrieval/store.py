@@ -42,9 +42,20 @@ class IndexStore:
         except (IndexNotBuiltError, FileNotFoundError):
             return None
 
-    def load_current(self) -> HybridIndex:
-        """Load the current build."""
-        return HybridIndex.load(self.current_folder())
+    def load_current(self, attempts: int = 5) -> HybridIndex:
+        """Load the current build into memory.
+
+        A build may be pruned while it is being read, when several newer ones were published
+        in the meantime; the load then starts again from the new ``current``.
+        """
+        for attempt in range(attempts):
+            folder = self.current_folder()
+            try:
+                return HybridIndex.load(folder)
+            except (OSError, RuntimeError, ValueError):  # files vanished under the reader
+                if attempt == attempts - 1 or self.current_folder() == folder:
+                    raise
+        raise AssertionError("unreachable")
 
     def publish(self, index: HybridIndex) -> Path:
         """Save a build next to the current one, then switch ``current`` to it atomically."""

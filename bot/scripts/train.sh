@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Train the Rasa model into var/rasa/models/dianxiaoer.tar.gz — only when something
+# that goes into it changed.
+#
+# 1. makes sure .venv-rasa is installed (bot/scripts/setup_rasa_env.sh, idempotent);
+# 2. regenerates the district NLU data and jieba dictionary from the knowledge base
+#    (bot/generate_nlu.py, run with the APP's venv, which has the `knowledge` package);
+# 3. fingerprints bot/** + config.yml (+ requirements-rasa.txt, since a model only loads
+#    in the Rasa version that trained it) and trains only when the fingerprint differs
+#    from the one stored beside the model (var/rasa/models/dianxiaoer.fingerprint).
+#
+# Environment:
+#   FORCE=1     train even when the fingerprint is unchanged
+#   APP_PYTHON  the app's interpreter (default: <repo>/.venv/bin/python)
+#   RASA_VENV   the Rasa venv (default: <repo>/.venv-rasa)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"   # config.yml's dictionary_path and the data paths are repo-relative
+
+APP_PYTHON="${APP_PYTHON:-$ROOT/.venv/bin/python}"
+RASA_VENV="${RASA_VENV:-$ROOT/.venv-rasa}"
+MODEL_DIR="var/rasa/models"
+MODEL_NAME="dianxiaoer"
+MODEL="$MODEL_DIR/$MODEL_NAME.tar.gz"
+FINGERPRINT_FILE="$MODEL_DIR/$MODEL_NAME.fingerprint"
+
+die() { echo "train: $*" >&2; exit 1; }
+
+# Keep Rasa's side effects inside var/ and quiet.
+export RASA_TELEMETRY_ENABLED=false
+export RASA_CACHE_DIRECTORY="$ROOT/var/rasa/cache"
+export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
+export SQLALCHEMY_SILENCE_UBER_WARNING=1
+
+bash "$ROOT/bot/scripts/setup_rasa_env.sh"
+
+[[ -x "$APP_PYTHON" ]] || die "the app's venv ($APP_PYTHON) is missing: run 'make setup' first"
+"$APP_PYTHON" bot/generate_nlu.py
+
+fingerprint() {
+    # Content hash of every file that goes into the model, with its path, in a stable order.
+    {
+        find bot -type f ! -path '*/__pycache__/*' ! -name '*.pyc' -print0 \
+            | LC_ALL=C sort -z | xargs -0 sha256sum
+        sha256sum config.yml requirements-rasa.txt
+    } | sha256sum | cut -d' ' -f1
+}
+
+WANT="$(fingerprint)"
+if [[ -z "${FORCE:-}" && -f "$MODEL" && -f "$FINGERPRINT_FILE" \
+      && "$(cat "$FINGERPRINT_FILE")" == "$WANT" ]]; then
+    echo "train: $MODEL is up to date (fingerprint ${WANT:0:12})"
+    exit 0
+fi
+
+mkdir -p "$MODEL_DIR" var/rasa
+rm -f "$FINGERPRINT_FILE"
+echo "train: training $MODEL (fingerprint ${WANT:0:12})"
+start=$SECONDS
+"$RASA_VENV/bin/rasa" train \
+    --domain bot/domain.yml --data bot/data --config config.yml \
+    --out "$MODEL_DIR" --fixed-model-name "$MODEL_NAME"
+[[ -f "$MODEL" ]] || die "rasa train finished but $MODEL is missing"
+echo "$WANT" > "$FINGERPRINT_FILE"
+echo "train: done in $((SECONDS - start)) s"
