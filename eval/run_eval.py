@@ -166,16 +166,32 @@ def threshold_sweep(outcomes: list[Outcome], split: str = "dev") -> str:
     return "\n".join(lines)
 
 
-def fit_calibration(outcomes: list[Outcome]) -> Calibration:
-    """Logistic regression on the dev split: does the top hit answer the question?"""
-    from sklearn.linear_model import LogisticRegression
+def fit_calibration(outcomes: list[Outcome], runtime: Runtime) -> Calibration:
+    """Logistic regression on the dev split: does the top hit answer the question?
 
-    rows = [o for o in outcomes if o.split == "dev" and o.features is not None
+    The referral examples of ``referrals.yml`` (other agencies' questions, not in the
+    question set) join the dev split as negatives. Features are standardised for the fit
+    and the coefficients mapped back to raw feature values.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    assert runtime.searcher is not None
+    rows = [(o.features, int(o.top_correct)) for o in outcomes
+            if o.split == "dev" and o.features is not None
             and o.kind in ("clause", "doc", "decline")]
-    x = np.array([o.features for o in rows])
-    y = np.array([o.top_correct for o in rows], dtype=int)
-    model = LogisticRegression(C=1.0, max_iter=1000).fit(x, y)
-    return Calibration(float(model.intercept_[0]), tuple(float(c) for c in model.coef_[0]))
+    for referral in runtime.knowledge.referrals:
+        for example in referral.examples:
+            features = _features(runtime.searcher.search(example, k=10))
+            if features is not None:
+                rows.append((features, 0))
+    x = np.array([features for features, _ in rows])
+    y = np.array([label for _, label in rows])
+    scaler = StandardScaler().fit(x)
+    model = LogisticRegression(C=1.0, max_iter=1000).fit(scaler.transform(x), y)
+    coefficients = model.coef_[0] / scaler.scale_
+    intercept = model.intercept_[0] - float(np.sum(model.coef_[0] * scaler.mean_ / scaler.scale_))
+    return Calibration(float(intercept), tuple(float(c) for c in coefficients))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -189,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     runtime = Runtime.start(settings)
     if args.fit:
-        calibration = fit_calibration(evaluate(runtime, items))
+        calibration = fit_calibration(evaluate(runtime, items), runtime)
         calibration.save(settings.CALIBRATION_FILE,
                          note=f"fitted on the dev split of {args.questions.name}")
         print(f"calibration fitted on the dev split → {settings.CALIBRATION_FILE}: {calibration}")
