@@ -10,7 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.routes import assist, chat, health
+from api.actions import build_executor
+from api.routes import actions, assist, chat, health
 from api.services.runtime import Runtime
 from api.settings import Settings, get_settings
 
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         own = runtime is None
         app.state.runtime = runtime or await run_in_threadpool(
             Runtime.start, settings or get_settings())
+        app.state.action_executor = build_executor(app.state.runtime)
         yield
         if own:
             app.state.runtime.close()
@@ -67,4 +69,5 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(chat.router)
     app.include_router(assist.router)
     app.include_router(health.router)
+    app.include_router(actions.router)
     return app

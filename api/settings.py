@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     CALIBRATION_FILE: Path = Field(
         default=PROJECT_ROOT / "eval" / "calibration.json",
         description="confidence calibration fitted by `make eval` (defaults if missing)")
+    RASA_URL: str = Field(default="http://127.0.0.1:5005",
+                          description="the Rasa server; empty means direct mode only")
+    RASA_TOKEN: str | None = Field(
+        default=None, description="shared secret: Rasa's HTTP API and the action endpoint")
     ANSWER_THRESHOLD: float = Field(default=0.5, ge=0, le=1,
                                     description="min calibrated confidence to answer")
     FAQ_VERBATIM_SIMILARITY: float = Field(

@@ -65,10 +65,10 @@ class DirectAssistant:
         if intent_rules.wants_human(text):
             return self._human(text)
         if leader := intent_rules.asks_about_leader(text, directory):
-            return self._leader(leader)
+            return self.leader(leader)
         if intent_rules.asks_for_liaison(text, directory):
-            return self._liaison(text)
-        return self._policy(text)
+            return self.liaison(text)
+        return self.policy(text)
 
     def _human(self, text: str) -> AssistantTurn:
         liaison = self.knowledge.directory.find_in_text(text)
@@ -79,16 +79,19 @@ class DirectAssistant:
         return AssistantTurn("request_human", [describe_liaison(liaison)], outcome="handoff",
                              answer=self._directory_answer(liaison))
 
-    def _leader(self, leader: str) -> AssistantTurn:
+    def leader(self, leader: str) -> AssistantTurn:
+        """The districts a leader serves."""
         liaisons = self.knowledge.directory.districts_of_leader(leader)
         citations = [directory_citation(self.knowledge.directory, liaison, ANNEX_TITLE)
                      for liaison in liaisons]
         answer = ComposedAnswer(describe_leader(leader, liaisons), 1.0, citations, False)
         return AssistantTurn("ask_liaison", [answer.text], answer=answer, outcome="liaison")
 
-    def _liaison(self, text: str) -> AssistantTurn:
+    def liaison(self, text: str, district: str | None = None) -> AssistantTurn:
+        """Who serves the district named in the text (or given), or which district to pick."""
         directory = self.knowledge.directory
-        found = directory.find_all_in_text(text)
+        given = directory.get(district) if district else None
+        found = [given] if given else directory.find_all_in_text(text)
         if not found:
             return AssistantTurn("ask_liaison", [describe_directory(directory)],
                                  buttons=[(item.district, item.district) for item in directory.liaisons],
@@ -102,7 +105,8 @@ class DirectAssistant:
         citation = directory_citation(self.knowledge.directory, liaison, ANNEX_TITLE)
         return ComposedAnswer(describe_liaison(liaison), 1.0, [citation], False)
 
-    def _policy(self, text: str) -> AssistantTurn:
+    def policy(self, text: str) -> AssistantTurn:
+        """An answer from the knowledge base, a referral, or an honest decline."""
         if self.searcher is None:
             return AssistantTurn("ask_policy", [
                 "抱歉，知识库暂时不可用，我现在没法可靠地回答政策问题。您可以转人工，"

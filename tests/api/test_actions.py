@@ -1,0 +1,142 @@
+"""Custom actions served to the Rasa server: the webhook protocol, auth, and each action."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from api.actions.handoff_form import ValidateHandoffForm, clean_company, normalize_phone
+
+TOKEN = {"Authorization": "Bearer test-rasa-token"}
+
+
+def tracker_json(text: str, intent: str = "ask_policy", slots: dict[str, Any] | None = None
+                 ) -> dict[str, Any]:
+    return {
+        "sender_id": "web-123", "slots": slots or {}, "events": [], "paused": False,
+        "followup_action": None, "active_loop": {}, "latest_action_name": "action_listen",
+        "latest_message": {"text": text, "intent": {"name": intent, "confidence": 0.93},
+                           "entities": []},
+    }
+
+
+def action_call(action: str, text: str, **kwargs: Any) -> dict[str, Any]:
+    return {"next_action": action, "sender_id": "web-123", "version": "3.6.21",
+            "tracker": tracker_json(text, **kwargs), "domain": {}}
+
+
+def custom_payload(responses: list[dict[str, Any]]) -> dict[str, Any]:
+    (payload,) = [r["custom"]["dxe"] for r in responses if r.get("custom")]
+    return payload
+
+
+def test_knowledge_action_answers_with_citations(client: TestClient) -> None:
+    response = client.post("/webhook/actions", headers=TOKEN,
+                           json=action_call("action_answer_from_knowledge", "高企 网上能办不"))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["events"] == []
+    texts = [r["text"] for r in body["responses"] if r.get("text")]
+    assert "全程网办" in texts[0]
+    payload = custom_payload(body["responses"])
+    assert payload["intent"] == "ask_policy" and payload["outcome"] == "answered"
+    assert payload["answer"]["citations"][0]["section"].startswith("（八）")
+
+
+def test_knowledge_action_declines_out_of_scope(client: TestClient) -> None:
+    body = client.post("/webhook/actions", headers=TOKEN,
+                       json=action_call("action_answer_from_knowledge", "个税汇算清缴怎么弄",
+                                        intent="out_of_scope")).json()
+    payload = custom_payload(body["responses"])
+    assert payload["answer"] is None and payload["outcome"] == "referred"
+    assert any("12366" in (r.get("text") or "") for r in body["responses"])
+
+
+def test_liaison_action_uses_aliases_and_leaders(client: TestClient) -> None:
+    body = client.post("/webhook/actions", headers=TOKEN,
+                       json=action_call("action_lookup_liaison", "光谷的企业找谁",
+                                        intent="ask_liaison")).json()
+    assert "彭华魁" in body["responses"][0]["text"]
+    body = client.post("/webhook/actions", headers=TOKEN,
+                       json=action_call("action_lookup_liaison", "赵峰副局长负责哪些区",
+                                        intent="ask_liaison")).json()
+    assert "武汉开发区" in body["responses"][0]["text"]
+    assert "江夏区" in body["responses"][0]["text"]
+
+
+def test_liaison_action_takes_the_district_slot_when_the_text_names_none(
+        client: TestClient) -> None:
+    body = client.post("/webhook/actions", headers=TOKEN,
+                       json=action_call("action_lookup_liaison", "我们这边的联系人是谁",
+                                        intent="ask_liaison")).json()
+    assert len(body["responses"][0]["buttons"]) == 14  # asks which district
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"},
+                                     {"Authorization": "test-rasa-token"}])
+def test_calls_without_the_token_are_refused(client: TestClient, headers: dict[str, str]) -> None:
+    response = client.post("/webhook/actions", headers=headers,
+                           json=action_call("action_answer_from_knowledge", "高企"))
+    assert response.status_code == 403
+
+
+def test_unknown_action_is_404_and_malformed_call_is_400(client: TestClient) -> None:
+    response = client.post("/webhook/actions", headers=TOKEN,
+                           json=action_call("action_does_not_exist", "高企"))
+    assert response.status_code == 404
+    assert response.json()["action_name"] == "action_does_not_exist"
+    assert client.post("/webhook/actions", headers=TOKEN, content=b"{oops").status_code == 400
+    assert client.post("/webhook/actions", headers=TOKEN, json={"x": 1}).status_code == 400
+
+
+@pytest.fixture
+def form(runtime) -> ValidateHandoffForm:  # type: ignore[no-untyped-def]
+    return ValidateHandoffForm(runtime)
+
+
+def _tracker() -> Tracker:
+    return Tracker.from_dict(tracker_json("", intent="provide_info"))
+
+
+@pytest.mark.parametrize(("value", "district"), [
+    ("光谷", "东湖高新区"), ("汉南区", "武汉开发区"), ("我们在东西湖", "临空港开发区"),
+    ("江夏区", "江夏区"),
+])
+def test_form_accepts_districts_by_alias(form: ValidateHandoffForm, value: str,
+                                         district: str) -> None:
+    dispatcher = CollectingDispatcher()
+    assert form.validate_district(value, dispatcher, _tracker(), {}) == \
+        {"district": district, "handoff_error": None}
+
+
+def test_form_asks_again_for_an_unknown_district(form: ValidateHandoffForm) -> None:
+    result = form.validate_district("沙市", CollectingDispatcher(), _tracker(), {})
+    assert result == {"district": None, "handoff_error": "unknown_district"}
+
+
+@pytest.mark.parametrize(("value", "phone"), [
+    ("13912345678", "13912345678"), ("139 1234 5678", "13912345678"),
+    ("+86 139-1234-5678", "13912345678"), ("027-87654321", "02787654321"),
+    ("武汉星河科技有限公司，电话13912345678", "13912345678"),
+    ("1391234567", None), ("12345678901", None), ("电话还没想好", None),
+])
+def test_phone_numbers_are_recognised_or_rejected(value: str, phone: str | None) -> None:
+    assert normalize_phone(value) == phone
+
+
+def test_form_rejects_a_malformed_phone_politely(form: ValidateHandoffForm) -> None:
+    assert form.validate_phone("12345", CollectingDispatcher(), _tracker(), {}) == \
+        {"phone": None, "handoff_error": "invalid_phone"}
+
+
+@pytest.mark.parametrize(("value", "company"), [
+    ("武汉星河科技有限公司", "武汉星河科技有限公司"),
+    ("武汉星河科技有限公司，电话13912345678", "武汉星河科技有限公司"),
+    ("12345", None), ("？", None),
+])
+def test_company_names_are_cleaned_or_rejected(value: str, company: str | None) -> None:
+    assert clean_company(value) == company
