@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from api.dialogue.rasa_client import RasaClient
 from api.services.runtime import Runtime
 
 
@@ -14,4 +15,10 @@ def get_runtime(request: Request) -> Runtime:
     return request.app.state.runtime  # type: ignore[no-any-return]
 
 
+def get_dialogue(request: Request) -> RasaClient | None:
+    """The client of the Rasa server, or None when the app runs in direct mode."""
+    return request.app.state.dialogue  # type: ignore[no-any-return]
+
+
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+DialogueDep = Annotated[RasaClient | None, Depends(get_dialogue)]

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.actions import build_executor
+from api.dialogue.rasa_client import RasaClient
 from api.routes import actions, assist, chat, health
 from api.services.runtime import Runtime
 from api.settings import Settings, get_settings
@@ -50,7 +51,12 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.state.runtime = runtime or await run_in_threadpool(
             Runtime.start, settings or get_settings())
         app.state.action_executor = build_executor(app.state.runtime)
+        config = app.state.runtime.settings
+        app.state.dialogue = RasaClient(config.RASA_URL, config.RASA_TOKEN,
+                                        config.RASA_TIMEOUT_SECONDS) if config.RASA_URL else None
         yield
+        if app.state.dialogue is not None:
+            await app.state.dialogue.close()
         if own:
             app.state.runtime.close()
 

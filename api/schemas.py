@@ -90,6 +90,8 @@ class ChatResponse(BaseModel):
     intent: str | None
     answer: Answer | None
     handoff: Handoff | None = None
+    degraded: bool = Field(default=False,
+                           description="answered without the dialogue server (down or off)")
 
 
 class SuggestRequest(BaseModel):

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
                           description="the Rasa server; empty means direct mode only")
     RASA_TOKEN: str | None = Field(
         default=None, description="shared secret: Rasa's HTTP API and the action endpoint")
+    RASA_TIMEOUT_SECONDS: float = Field(default=4.0, gt=0,
+                                        description="after this the turn is answered directly")
     ANSWER_THRESHOLD: float = Field(default=0.5, ge=0, le=1,
                                     description="min calibrated confidence to answer")
     FAQ_VERBATIM_SIMILARITY: float = Field(

@@ -73,7 +73,8 @@ def test_settings(tmp_path_factory: pytest.TempPathFactory, model_dir: Path, ind
 
     db = tmp_path_factory.mktemp("db") / "test.sqlite3"
     return Settings(EMBEDDING_MODEL=str(model_dir), INDEX_DIR=index_dir,
-                    DATABASE_URL=f"sqlite:///{db}", RASA_TOKEN="test-rasa-token")
+                    DATABASE_URL=f"sqlite:///{db}", RASA_TOKEN="test-rasa-token",
+                    RASA_URL="")  # direct mode; tests/dialogue start a real Rasa server
 
 
 @pytest.fixture(scope="session")

@@ -25,10 +25,5 @@ class ActionAnswerFromKnowledge(Action):
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         text = (tracker.latest_message or {}).get("text") or ""
         turn = await run_in_threadpool(self._runtime.assistant().policy, text)
-        self._runtime.conversation_log.record(
-            session_id=tracker.sender_id, channel="dialogue", text=text, intent=turn.intent,
-            outcome=turn.outcome, confidence=turn.answer.confidence if turn.answer else None,
-            top_doc_id=turn.answer.citations[0].doc_id if turn.answer else None,
-            top_section=turn.answer.citations[0].section if turn.answer else None)
         utter_turn(dispatcher, turn)
         return []

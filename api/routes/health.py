@@ -7,14 +7,16 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from api.db import ping
-from api.deps import RuntimeDep
+from api.deps import DialogueDep, RuntimeDep
+from api.dialogue.rasa_client import DialogueUnavailable
 from api.schemas import ComponentHealth, HealthResponse
 
 router = APIRouter(prefix="/api", tags=["health"])
 
 
 @router.get("/health", response_model=HealthResponse)
-async def read_health(runtime: RuntimeDep, response: Response) -> HealthResponse:
+async def read_health(runtime: RuntimeDep, dialogue: DialogueDep,
+                      response: Response) -> HealthResponse:
     """Index, database and dialogue state; 503 when the assistant cannot answer at all."""
     components: dict[str, ComponentHealth] = {}
     state = runtime.index_state
@@ -28,8 +30,16 @@ async def read_health(runtime: RuntimeDep, response: Response) -> HealthResponse
     directory = runtime.knowledge.directory
     components["directory"] = ComponentHealth(status="ok",
                                               detail=f"{len(directory)} districts")
-    components["dialogue"] = ComponentHealth(
-        status="degraded", detail="direct mode: answers from retrieval and the directory")
+    if dialogue is None:
+        components["dialogue"] = ComponentHealth(
+            status="degraded", detail="direct mode (no dialogue server configured)")
+    else:
+        try:
+            model = await dialogue.status()
+            components["dialogue"] = ComponentHealth(status="ok", detail=f"rasa: {model}")
+        except DialogueUnavailable as exc:
+            components["dialogue"] = ComponentHealth(
+                status="degraded", detail=f"rasa unreachable, answering directly ({exc})")
     statuses = {c.status for c in components.values()}
     overall = "down" if components["index"].status == "down" and \
         components["database"].status == "down" else (

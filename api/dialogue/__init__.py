@@ -1,0 +1,1 @@
+"""The gateway to the Rasa dialogue server: HTTP only, the app never imports rasa."""

@@ -1,0 +1,68 @@
+"""A small async client for the Rasa server's REST channel and HTTP API."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+
+class DialogueUnavailable(RuntimeError):
+    """The dialogue server did not answer (down, slow, or failing)."""
+
+
+class RasaClient:
+    """Sends messages to Rasa and reads what it decided.
+
+    ``transport`` is the test seam (an ``httpx`` transport); by default real HTTP is used.
+    """
+
+    def __init__(self, base_url: str, token: str | None, timeout: float,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._token = token
+        self._client = httpx.AsyncClient(base_url=self.base_url, timeout=timeout,
+                                         transport=transport)
+
+    async def send(self, sender_id: str, text: str, metadata: dict[str, Any] | None = None
+                   ) -> list[dict[str, Any]]:
+        """The bot's messages for one user message (REST channel)."""
+        body = {"sender": sender_id, "message": text, "metadata": metadata or {}}
+        data = await self._request("POST", "/webhooks/rest/webhook", json=body)
+        if not isinstance(data, list):
+            raise DialogueUnavailable("unexpected answer from the dialogue server")
+        return [message for message in data if isinstance(message, dict)]
+
+    async def latest_intent(self, sender_id: str) -> str | None:
+        """The intent Rasa recognised in the conversation's latest message."""
+        tracker = await self._request(
+            "GET", f"/conversations/{quote(sender_id, safe='')}/tracker",
+            params={"include_events": "NONE", **self._auth()})
+        intent = ((tracker or {}).get("latest_message") or {}).get("intent") or {}
+        name = intent.get("name")
+        return str(name) if name else None
+
+    async def status(self) -> str:
+        """The loaded model's file name; raises :class:`DialogueUnavailable` when down."""
+        data = await self._request("GET", "/status", params=self._auth())
+        return str((data or {}).get("model_file") or "no model")
+
+    async def close(self) -> None:
+        """Close the connection pool."""
+        await self._client.aclose()
+
+    def _auth(self) -> dict[str, str]:
+        return {"token": self._token} if self._token else {}
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = await self._client.request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            raise DialogueUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        if response.status_code >= 400:
+            raise DialogueUnavailable(f"dialogue server answered {response.status_code}")
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise DialogueUnavailable("dialogue server sent no JSON") from exc

@@ -1,0 +1,44 @@
+"""Map the Rasa REST channel's messages onto the chat contract."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from api.actions.payloads import PAYLOAD_KEY
+from api.schemas import Answer, Button, Reply
+
+NOTHING_TO_SAY = "抱歉，我没太明白您的意思。可以换个说法再问，或者转人工。"
+
+
+@dataclass(slots=True)
+class DialogueTurn:
+    """Replies, and what the actions reported about the turn."""
+
+    replies: list[Reply] = field(default_factory=list)
+    intent: str | None = None
+    outcome: str | None = None
+    answer: Answer | None = None
+
+
+def to_turn(messages: list[dict[str, Any]]) -> DialogueTurn:
+    """Text messages become replies (with their buttons); our custom payloads fill the rest."""
+    turn = DialogueTurn()
+    for message in messages:
+        custom = message.get("custom")
+        if isinstance(custom, dict) and isinstance(custom.get(PAYLOAD_KEY), dict):
+            payload = custom[PAYLOAD_KEY]
+            turn.intent = payload.get("intent") or turn.intent
+            turn.outcome = payload.get("outcome") or turn.outcome
+            if payload.get("answer"):
+                turn.answer = Answer.model_validate(payload["answer"])
+            continue
+        text = message.get("text")
+        if isinstance(text, str) and text.strip():
+            buttons = [Button(title=str(b.get("title", "")), payload=str(b.get("payload", "")))
+                       for b in message.get("buttons") or [] if isinstance(b, dict)]
+            turn.replies.append(Reply(text=text, buttons=buttons))
+    if not turn.replies:
+        turn.replies.append(Reply(text=NOTHING_TO_SAY,
+                                  buttons=[Button(title="转人工", payload="/request_human")]))
+    return turn
