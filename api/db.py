@@ -32,6 +32,28 @@ class ChatTurn(Base):
         DateTime(timezone=True), default=lambda: datetime.now(UTC))
 
 
+class Ticket(Base):
+    """A question handed to a person: who owns it and by when (issue #4 builds on this)."""
+
+    __tablename__ = "tickets"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    session_id: Mapped[str] = mapped_column(String(128), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    question: Mapped[str] = mapped_column(Text)
+    company: Mapped[str | None] = mapped_column(String(128))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    district: Mapped[str | None] = mapped_column(String(32), index=True)
+    leader: Mapped[str | None] = mapped_column(String(32))
+    department: Mapped[str | None] = mapped_column(String(64))
+    contact: Mapped[str | None] = mapped_column(String(32))
+    first_owner: Mapped[str] = mapped_column(String(64))
+    owner: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 def make_engine(url: str) -> Engine:
     """An engine; for SQLite the folder is created and WAL mode switched on."""
     if url.startswith("sqlite:///"):

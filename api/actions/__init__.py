@@ -11,6 +11,7 @@ from rasa_sdk.executor import ActionExecutor
 from api.actions.handoff_form import ValidateHandoffForm
 from api.actions.knowledge import ActionAnswerFromKnowledge
 from api.actions.liaison import ActionLookupLiaison
+from api.actions.tickets import ActionCreateTicket
 from api.services.runtime import Runtime
 
 __all__ = ["build_executor"]
@@ -20,6 +21,6 @@ def build_executor(runtime: Runtime) -> ActionExecutor:
     """An executor with every action of the app registered."""
     executor = ActionExecutor()
     for action in (ActionAnswerFromKnowledge(runtime), ActionLookupLiaison(runtime),
-                   ValidateHandoffForm(runtime)):
+                   ValidateHandoffForm(runtime), ActionCreateTicket(runtime)):
         executor.register_action(action)
     return executor

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from api.actions.payloads import PAYLOAD_KEY
-from api.schemas import Answer, Button, Reply
+from api.schemas import Answer, Button, Handoff, Reply
 
 NOTHING_TO_SAY = "抱歉，我没太明白您的意思。可以换个说法再问，或者转人工。"
 
@@ -19,6 +19,7 @@ class DialogueTurn:
     intent: str | None = None
     outcome: str | None = None
     answer: Answer | None = None
+    handoff: Handoff | None = None
 
 
 def to_turn(messages: list[dict[str, Any]]) -> DialogueTurn:
@@ -32,6 +33,8 @@ def to_turn(messages: list[dict[str, Any]]) -> DialogueTurn:
             turn.outcome = payload.get("outcome") or turn.outcome
             if payload.get("answer"):
                 turn.answer = Answer.model_validate(payload["answer"])
+            if payload.get("handoff"):
+                turn.handoff = Handoff.model_validate(payload["handoff"])
             continue
         text = message.get("text")
         if isinstance(text, str) and text.strip():

@@ -44,7 +44,7 @@ async def _through_dialogue(request: ChatRequest, runtime: Runtime,
         confidence=turn.answer.confidence if turn.answer else None,
         top_doc_id=top.doc_id if top else None, top_section=top.section if top else None)
     return ChatResponse(session_id=request.session_id, replies=turn.replies, intent=intent,
-                        answer=turn.answer)
+                        answer=turn.answer, handoff=turn.handoff)
 
 
 async def _direct(request: ChatRequest, runtime: Runtime) -> ChatResponse:

@@ -140,3 +140,35 @@ def test_form_rejects_a_malformed_phone_politely(form: ValidateHandoffForm) -> N
 ])
 def test_company_names_are_cleaned_or_rejected(value: str, company: str | None) -> None:
     assert clean_company(value) == company
+
+
+def test_create_ticket_action_routes_to_the_district_liaison(client: TestClient, runtime) -> None:  # type: ignore[no-untyped-def]
+    from api.db import Ticket
+
+    call = action_call("action_create_ticket", "是的", intent="affirm",
+                       slots={"district": "东湖高新区", "company": "武汉星河科技有限公司",
+                              "phone": "13912345678"})
+    call["tracker"]["events"] = [
+        {"event": "user", "text": "我们的高企认定材料被退回了，不知道哪里不对",
+         "parse_data": {"intent": {"name": "ask_policy"}}},
+        {"event": "user", "text": "我要转人工", "parse_data": {"intent": {"name": "request_human"}}},
+    ]
+    body = client.post("/webhook/actions", headers=TOKEN, json=call).json()
+    handoff = custom_payload(body["responses"])["handoff"]
+    assert (handoff["district"], handoff["leader"], handoff["department"], handoff["contact"]) == \
+        ("东湖高新区", "胡军", "高新处", "彭华魁")
+    assert handoff["status"] == "assigned" and handoff["ticket_id"].startswith("DXE")
+    assert handoff["ticket_id"] in body["responses"][0]["text"]
+    with runtime.sessions() as session:
+        ticket = session.get(Ticket, handoff["ticket_id"])
+    assert ticket.question == "我们的高企认定材料被退回了，不知道哪里不对"
+    assert ticket.first_owner == "店小二热线" and ticket.owner == "彭华魁"
+    assert {e["name"] for e in body["events"]} == {"district", "company", "phone", "handoff_error"}
+
+
+def test_ticket_without_a_known_district_goes_to_triage(client: TestClient) -> None:
+    call = action_call("action_create_ticket", "是的", intent="affirm",
+                       slots={"district": None, "company": "某公司", "phone": "13912345678"})
+    handoff = custom_payload(client.post("/webhook/actions", headers=TOKEN,
+                                         json=call).json()["responses"])["handoff"]
+    assert handoff["district"] is None and handoff["status"] == "new"
