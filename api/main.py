@@ -51,7 +51,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.state.runtime = runtime or await run_in_threadpool(
             Runtime.start, settings or get_settings())
         app.state.action_executor = build_executor(app.state.runtime)
-        config = app.state.runtime.settings
+        config = settings or app.state.runtime.settings
         app.state.dialogue = RasaClient(config.RASA_URL, config.RASA_TOKEN,
                                         config.RASA_TIMEOUT_SECONDS) if config.RASA_URL else None
         yield

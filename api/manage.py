@@ -1,4 +1,4 @@
-"""Operator commands: ``python -m api.manage build-model | build-index | serve``."""
+"""Operator commands: ``python -m api.manage build-model | build-index | serve | run``."""
 
 from __future__ import annotations
 
@@ -53,6 +53,13 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def run(_args: argparse.Namespace) -> int:
+    """Serve the Rasa server and the API together until Ctrl-C."""
+    from api.supervisor import run_stack
+
+    return run_stack(get_settings())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run one command."""
     parser = argparse.ArgumentParser(prog="python -m api.manage", description=__doc__)
@@ -65,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     server.add_argument("--host")
     server.add_argument("--port", type=int)
     server.set_defaults(run=serve)
+    commands.add_parser("run", help=run.__doc__).set_defaults(run=run)
     args = parser.parse_args(argv)
     return int(args.run(args))
 

@@ -1,0 +1,102 @@
+"""Run the whole product: the Rasa server and this app, healthy together, stopped together.
+
+``python -m api.manage run`` (what ``make run`` calls). Without a trained Rasa model the app
+still starts, answering in its direct (degraded) mode.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from api.settings import PROJECT_ROOT, Settings
+
+RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
+RASA_MODEL = PROJECT_ROOT / "var" / "rasa" / "models" / "dianxiaoer.tar.gz"
+START_TIMEOUT_SECONDS = 240
+
+
+def rasa_command(model: Path, port: int, token: str) -> list[str]:
+    """The command line of the Rasa server (REST channel, HTTP API with token auth)."""
+    return [str(RASA_BIN), "run", "--model", str(model), "--endpoints", "bot/endpoints.yml",
+            "--credentials", "bot/credentials.yml", "--enable-api", "--auth-token", token,
+            "--interface", "127.0.0.1", "--port", str(port)]
+
+
+def rasa_environment(settings: Settings, token: str, tracker_db: Path) -> dict[str, str]:
+    """Environment for Rasa: the token, where our actions are, where its tracker store is."""
+    return {**os.environ, "DXE_RASA_TOKEN": token,
+            "DXE_ACTION_URL": f"http://{settings.HOST}:{settings.PORT}/webhook/actions",
+            "DXE_RASA_TRACKER_DB": str(tracker_db),
+            "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
+
+
+def wait_until_healthy(url: str, process: subprocess.Popen, timeout: float) -> bool:  # type: ignore[type-arg]
+    """Poll a URL until it answers 200, the process dies, or time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return False
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    return False
+
+
+def _stop(process: subprocess.Popen | None) -> None:  # type: ignore[type-arg]
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def run_stack(settings: Settings) -> int:
+    """Start Rasa (if built) and the app, wait for both, and stop both on Ctrl-C."""
+    token = settings.RASA_TOKEN or secrets.token_urlsafe(24)
+    port = int(settings.RASA_URL.rsplit(":", 1)[-1].split("/")[0]) if settings.RASA_URL else 0
+    env = rasa_environment(settings, token, PROJECT_ROOT / "var" / "rasa" / "tracker.db")
+    rasa = None
+    if settings.RASA_URL and RASA_BIN.exists() and RASA_MODEL.exists():
+        rasa = subprocess.Popen(rasa_command(RASA_MODEL, port, token), cwd=PROJECT_ROOT, env=env)
+    else:
+        print("dialogue server not built (run `make setup`); the app answers in direct mode")
+    app = subprocess.Popen([sys.executable, "-m", "api.manage", "serve"], cwd=PROJECT_ROOT,
+                           env={**env, "DXE_RASA_TOKEN": token})
+
+    def shutdown(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, shutdown)
+    try:
+        api_url = f"http://{settings.HOST}:{settings.PORT}/api/health"
+        if not wait_until_healthy(api_url, app, START_TIMEOUT_SECONDS):
+            print("the app did not become healthy", file=sys.stderr)
+            return 1
+        if rasa is not None:
+            if wait_until_healthy(f"{settings.RASA_URL}/", rasa, START_TIMEOUT_SECONDS):
+                print(f"dialogue server ready on {settings.RASA_URL}")
+            else:
+                print("the dialogue server did not start; answering in direct mode",
+                      file=sys.stderr)
+        print(f"店小二 is ready: http://{settings.HOST}:{settings.PORT} (Ctrl-C stops everything)")
+        return app.wait()
+    except KeyboardInterrupt:
+        print("stopping…")
+        return 0
+    finally:
+        _stop(app)
+        _stop(rasa)
