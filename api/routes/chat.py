@@ -31,18 +31,24 @@ def to_answer(composed: ComposedAnswer | None) -> Answer | None:
                   citations=[Citation(**asdict(citation)) for citation in composed.citations])
 
 
+async def _record(runtime: Runtime, request: ChatRequest, intent: str | None, outcome: str,
+                  answer: Answer | None) -> None:
+    """Store the turn (what was asked, what was decided, the first citation)."""
+    top = answer.citations[0] if answer and answer.citations else None
+    await run_in_threadpool(
+        runtime.conversation_log.record, session_id=request.session_id, channel=request.channel,
+        text=request.text, intent=intent, outcome=outcome,
+        confidence=answer.confidence if answer else None,
+        top_doc_id=top.doc_id if top else None, top_section=top.section if top else None)
+
+
 async def _through_dialogue(request: ChatRequest, runtime: Runtime,
                             dialogue: RasaClient) -> ChatResponse:
     messages = await dialogue.send(request.session_id, request.text,
                                    {"channel": request.channel})
     turn = to_turn(messages)
     intent = turn.intent or await dialogue.latest_intent(request.session_id)
-    top = turn.answer.citations[0] if turn.answer and turn.answer.citations else None
-    await run_in_threadpool(
-        runtime.conversation_log.record, session_id=request.session_id, channel=request.channel,
-        text=request.text, intent=intent, outcome=turn.outcome or "dialogue",
-        confidence=turn.answer.confidence if turn.answer else None,
-        top_doc_id=top.doc_id if top else None, top_section=top.section if top else None)
+    await _record(runtime, request, intent, turn.outcome or "dialogue", turn.answer)
     return ChatResponse(session_id=request.session_id, replies=turn.replies, intent=intent,
                         answer=turn.answer, handoff=turn.handoff)
 
@@ -51,14 +57,10 @@ async def _direct(request: ChatRequest, runtime: Runtime) -> ChatResponse:
     turn = await run_in_threadpool(runtime.assistant().respond, request.text)
     replies = [Reply(text=text) for text in turn.texts]
     replies[-1].buttons = [Button(title=title, payload=payload) for title, payload in turn.buttons]
-    top = turn.answer.citations[0] if turn.answer and turn.answer.citations else None
-    await run_in_threadpool(
-        runtime.conversation_log.record, session_id=request.session_id, channel=request.channel,
-        text=request.text, intent=turn.intent, outcome=turn.outcome,
-        confidence=turn.answer.confidence if turn.answer else None,
-        top_doc_id=top.doc_id if top else None, top_section=top.section if top else None)
+    answer = to_answer(turn.answer)
+    await _record(runtime, request, turn.intent, turn.outcome, answer)
     return ChatResponse(session_id=request.session_id, replies=replies, intent=turn.intent,
-                        answer=to_answer(turn.answer), degraded=True)
+                        answer=answer, degraded=True)
 
 
 @router.post("/chat", response_model=ChatResponse)
