@@ -15,15 +15,16 @@ RASA_MODEL := var/rasa/models/dianxiaoer.tar.gz
 
 export HF_HUB_OFFLINE := 1
 export RASA_TELEMETRY_ENABLED := false
+export RASA_CACHE_DIRECTORY := $(CURDIR)/var/rasa/cache
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: help setup run test eval bench lint clean
+.PHONY: help setup run test eval bench lint clean rasa-eval
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON311)" || { echo "Python 3.11 not found (pyenv 3.11.7 or python3.11)"; exit 1; }
@@ -36,6 +37,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 setup: $(STAMP) ## install both environments, build the model, the index and the Rasa model (only what changed)
+	# Debian's chromium (+ a small CJK font for readable screenshots) for the browser tests
+	# (tests/web): Playwright cannot download its own browser here
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium fonts-wqy-microhei)
 	$(PY) -m api.manage build-model
 	$(PY) -m api.manage build-index
 	# .venv-rasa (Python 3.10), NLU data generated from the directory, training if bot/ changed
@@ -53,6 +57,9 @@ test: setup ## validate the Rasa data, run Rasa's test stories, then the whole p
 
 eval: setup ## retrieval quality on the labelled question set
 	$(PY) -m eval.run_eval $(ARGS)
+
+rasa-eval: setup ## Rasa: validate, NLU 3-fold cross-validation, test stories (var/rasa/results)
+	bash bot/scripts/evaluate.sh
 
 bench: setup ## latency and build-rate benchmarks
 	$(PY) -m bench.run_bench $(ARGS)

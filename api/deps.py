@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from api.dialogue.rasa_client import RasaClient
+from api.services.chat import ChatService
 from api.services.runtime import Runtime
 
 
@@ -20,5 +21,11 @@ def get_dialogue(request: Request) -> RasaClient | None:
     return request.app.state.dialogue  # type: ignore[no-any-return]
 
 
+def get_chat(request: Request) -> ChatService:
+    """The chat service every channel answers through."""
+    return request.app.state.chat  # type: ignore[no-any-return]
+
+
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 DialogueDep = Annotated[RasaClient | None, Depends(get_dialogue)]
+ChatDep = Annotated[ChatService, Depends(get_chat)]

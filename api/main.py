@@ -9,12 +9,17 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.actions import build_executor
+from api.channels import ehuiban, wechat
 from api.dialogue.rasa_client import RasaClient
-from api.routes import actions, assist, chat, health
+from api.routes import actions, assist, chat, health, notifications, problems, staff, tickets
+from api.services.chat import ChatService
 from api.services.runtime import Runtime
 from api.settings import Settings, get_settings
+from api.tickets.scheduler import EscalationScheduler
+from api.web import router as web_router
 
 _FIELD_NAMES = {"text": "消息内容", "session_id": "会话编号", "channel": "渠道",
                 "question": "问题", "k": "数量"}
@@ -54,7 +59,24 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         config = settings or app.state.runtime.settings
         app.state.dialogue = RasaClient(config.RASA_URL, config.RASA_TOKEN,
                                         config.RASA_TIMEOUT_SECONDS) if config.RASA_URL else None
+        app.state.chat = ChatService(app.state.runtime, app.state.dialogue)
+        wechat.start(app)  # app.state.wechat: None unless WECHAT_TOKEN is set
+        notices = app.state.runtime.notifications
+        if getattr(app.state.wechat, "can_deliver", False):  # enterprises on WeChat hear there
+            notices.register_channel("wechat", wechat.WeChatNotifier(app.state))
+        notices.start()  # delivers webhook / e-mail / channel messages in a background thread
+        escalation = (EscalationScheduler(app.state.runtime.tickets,
+                                          config.ESCALATION_INTERVAL_SECONDS)
+                      if config.ESCALATION_INTERVAL_SECONDS > 0 else None)
+        if escalation is not None:
+            escalation.start()
+        app.state.escalation = escalation
         yield
+        if escalation is not None:
+            await escalation.stop()
+        await run_in_threadpool(notices.stop)  # undelivered messages stay in the outbox
+        notices.channels.unregister("wechat")
+        await wechat.stop(app)
         if app.state.dialogue is not None:
             await app.state.dialogue.close()
         if own:
@@ -72,8 +94,21 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
                         "type": e.get("type")} for e in errors],
         })
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # {"message": …} like the 422 handler, plus FastAPI's usual "detail"
+        return JSONResponse(status_code=exc.status_code, headers=getattr(exc, "headers", None),
+                            content={"message": str(exc.detail), "detail": exc.detail})
+
     app.include_router(chat.router)
     app.include_router(assist.router)
     app.include_router(health.router)
     app.include_router(actions.router)
+    app.include_router(web_router)  # the H5 chat page at /chat
+    app.include_router(tickets.router)
+    app.include_router(staff.router)
+    app.include_router(problems.router)  # the problem list (问题清单)
+    app.include_router(notifications.router)
+    app.include_router(wechat.router)
+    app.include_router(ehuiban.router)
     return app

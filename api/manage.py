@@ -1,4 +1,5 @@
-"""Operator commands: ``python -m api.manage build-model | build-index | serve | run``."""
+"""Operator commands: ``python -m api.manage build-model | build-index | serve | run |
+add-staff | migrate``."""
 
 from __future__ import annotations
 
@@ -60,6 +61,31 @@ def run(_args: argparse.Namespace) -> int:
     return run_stack(get_settings())
 
 
+def add_staff(args: argparse.Namespace) -> int:
+    """Create a staff account and print its API key (shown only this once)."""
+    from api.auth import create_staff
+    from api.db import init_schema, make_engine, make_session_factory
+
+    engine = make_engine(get_settings().DATABASE_URL)
+    init_schema(engine)
+    try:
+        member, key = create_staff(make_session_factory(engine), args.name, args.role)
+    except ValueError as exc:
+        print(f"add-staff: {exc}", file=sys.stderr)
+        return 2
+    print(f"{member.role} {member.name}: API key (shown once, keep it safe)\n{key}")
+    return 0
+
+
+def migrate(_args: argparse.Namespace) -> int:
+    """Bring the database schema to the latest migration."""
+    from api.db import init_schema, make_engine
+
+    init_schema(make_engine(get_settings().DATABASE_URL))
+    print("database schema is up to date")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run one command."""
     parser = argparse.ArgumentParser(prog="python -m api.manage", description=__doc__)
@@ -73,6 +99,11 @@ def main(argv: list[str] | None = None) -> int:
     server.add_argument("--port", type=int)
     server.set_defaults(run=serve)
     commands.add_parser("run", help=run.__doc__).set_defaults(run=run)
+    staff = commands.add_parser("add-staff", help=add_staff.__doc__)
+    staff.add_argument("name")
+    staff.add_argument("--role", choices=("staff", "admin"), default="staff")
+    staff.set_defaults(run=add_staff)
+    commands.add_parser("migrate", help=migrate.__doc__).set_defaults(run=migrate)
     args = parser.parse_args(argv)
     return int(args.run(args))
 

@@ -57,6 +57,33 @@ class Handoff(BaseModel):
     due_at: str | None
 
 
+class TicketCard(BaseModel):
+    """A ticket as the enterprise sees it: status, who owns it, by when."""
+
+    ticket_id: str
+    status: str
+    status_label: str
+    question: str
+    district: str | None
+    owner: str
+    due_at: str | None
+    overdue: bool = False
+
+
+class RatingLevel(BaseModel):
+    """One of the five 好差评 levels."""
+
+    value: int
+    label: str
+
+
+class RatingPrompt(BaseModel):
+    """Ask the enterprise to rate a ticket (``ticket_id``) or this conversation (None)."""
+
+    ticket_id: str | None
+    levels: list[RatingLevel]
+
+
 def _clean_text(value: str, limit_name: str) -> str:
     if has_control_characters(value):
         raise ValueError(f"{limit_name} contains control characters / 内容含有不可见的控制字符")
@@ -92,6 +119,10 @@ class ChatResponse(BaseModel):
     handoff: Handoff | None = None
     degraded: bool = Field(default=False,
                            description="answered without the dialogue server (down or off)")
+    turn_id: int | None = Field(default=None, description="for the helpful/not-helpful vote")
+    tickets: list[TicketCard] = Field(default_factory=list,
+                                      description="ticket status cards (我的工单进度)")
+    rating: RatingPrompt | None = Field(default=None, description="show the 好差评 widget")
 
 
 class SuggestRequest(BaseModel):

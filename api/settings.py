@@ -38,11 +38,38 @@ class Settings(BaseSettings):
         default=None, description="shared secret: Rasa's HTTP API and the action endpoint")
     RASA_TIMEOUT_SECONDS: float = Field(default=4.0, gt=0,
                                         description="after this the turn is answered directly")
+    RASA_ENDPOINTS: Path = Field(
+        default=PROJECT_ROOT / "bot" / "endpoints.yml",
+        description="Rasa's endpoints file; bot/endpoints.replicas.yml for several replicas "
+                    "(PostgreSQL tracker store, Redis lock store); relative = to the repo root")
     ANSWER_THRESHOLD: float = Field(default=0.5, ge=0, le=1,
                                     description="min calibrated confidence to answer")
     FAQ_VERBATIM_SIMILARITY: float = Field(
         default=0.93, ge=0, le=1,
         description="cosine to an FAQ question above which its answer is given verbatim")
+    TICKET_DEADLINES: dict[str, list[int]] = Field(
+        default_factory=dict,
+        description='working days per ticket kind, e.g. {"consult": [1, 3]} (contact, solution)')
+    EHUIBAN_SECRET: str | None = Field(
+        default=None, description="shared with 鄂汇办 to verify its signed user token")
+    RECTIFICATION_WORKING_DAYS: int = Field(default=15, ge=1,
+                                            description="deadline of a 整改 item")
+    PROBLEM_CLUSTER_SIMILARITY: float = Field(
+        default=0.92, gt=0, le=1,
+        description="problem list: min cosine between every two items of a group")
+    # notifications (api/notifications) and the escalation scheduler (api/tickets/scheduler.py)
+    NOTIFY_WEBHOOK_URL: str = Field(default="",
+                                    description="POST every notification here; empty = off")
+    NOTIFY_WEBHOOK_SECRET: str | None = Field(
+        default=None, description="HMAC-SHA256 key of the X-DXE-Signature header")
+    SMTP_HOST: str = Field(default="", description="SMTP relay for e-mail; empty = no e-mail")
+    SMTP_PORT: int = Field(default=25, ge=1, le=65535)
+    SMTP_SENDER: str = Field(default="dianxiaoer@localhost", description="From: address")
+    NOTIFY_EMAILS: dict[str, str] = Field(
+        default_factory=dict,
+        description='staff name → e-mail address, e.g. {"彭华魁": "phk@example.cn"}')
+    ESCALATION_INTERVAL_SECONDS: float = Field(
+        default=60.0, ge=0, description="how often overdue tickets are escalated; 0 = never")
 
 
 @lru_cache(maxsize=1)

@@ -23,16 +23,41 @@ RASA_MODEL = PROJECT_ROOT / "var" / "rasa" / "models" / "dianxiaoer.tar.gz"
 START_TIMEOUT_SECONDS = 240
 
 
-def rasa_command(model: Path, port: int, token: str) -> list[str]:
-    """The command line of the Rasa server (REST channel, HTTP API with token auth)."""
-    return [str(RASA_BIN), "run", "--model", str(model), "--endpoints", "bot/endpoints.yml",
+DEFAULT_ENDPOINTS = PROJECT_ROOT / "bot" / "endpoints.yml"
+
+# What bot/endpoints.replicas.yml reads when the environment does not say otherwise: a
+# PostgreSQL tracker store and a Redis lock store on this machine (README.md, "Several
+# Rasa replicas"). Ignored by the default bot/endpoints.yml.
+REPLICA_DEFAULTS: dict[str, str] = {
+    "DXE_RASA_TRACKER_HOST": "127.0.0.1", "DXE_RASA_TRACKER_PORT": "5432",
+    "DXE_RASA_TRACKER_DATABASE": "dianxiaoer_rasa", "DXE_RASA_TRACKER_USER": "postgres",
+    "DXE_RASA_TRACKER_PASSWORD": "", "DXE_RASA_TRACKER_LOGIN_DB": "postgres",
+    "DXE_RASA_LOCK_HOST": "127.0.0.1", "DXE_RASA_LOCK_PORT": "6379", "DXE_RASA_LOCK_DB": "1",
+    "DXE_RASA_LOCK_PASSWORD": "", "DXE_RASA_LOCK_PREFIX": "dianxiaoer",
+}
+
+
+def rasa_command(model: Path, port: int, token: str,
+                 endpoints: Path = DEFAULT_ENDPOINTS) -> list[str]:
+    """The command line of the Rasa server (REST channel, HTTP API with token auth).
+
+    ``endpoints`` is the endpoints file (``DXE_RASA_ENDPOINTS``); a relative path is taken
+    from the repo root, where Rasa runs.
+    """
+    endpoints = endpoints if endpoints.is_absolute() else PROJECT_ROOT / endpoints
+    return [str(RASA_BIN), "run", "--model", str(model), "--endpoints", str(endpoints),
             "--credentials", "bot/credentials.yml", "--enable-api", "--auth-token", token,
             "--interface", "127.0.0.1", "--port", str(port)]
 
 
 def rasa_environment(settings: Settings, token: str, tracker_db: Path) -> dict[str, str]:
-    """Environment for Rasa: the token, where our actions are, where its tracker store is."""
-    return {**os.environ, "DXE_RASA_TOKEN": token,
+    """Environment for Rasa: the token, where our actions are, where its tracker store is.
+
+    ``tracker_db`` is the SQLite file of bot/endpoints.yml; the PostgreSQL and Redis
+    settings of bot/endpoints.replicas.yml come from the environment, else
+    :data:`REPLICA_DEFAULTS`.
+    """
+    return {**REPLICA_DEFAULTS, **os.environ, "DXE_RASA_TOKEN": token,
             "DXE_ACTION_URL": f"http://{settings.HOST}:{settings.PORT}/webhook/actions",
             "DXE_RASA_TRACKER_DB": str(tracker_db),
             "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
@@ -71,7 +96,8 @@ def run_stack(settings: Settings) -> int:
     env = rasa_environment(settings, token, PROJECT_ROOT / "var" / "rasa" / "tracker.db")
     rasa = None
     if settings.RASA_URL and RASA_BIN.exists() and RASA_MODEL.exists():
-        rasa = subprocess.Popen(rasa_command(RASA_MODEL, port, token), cwd=PROJECT_ROOT, env=env)
+        rasa = subprocess.Popen(rasa_command(RASA_MODEL, port, token, settings.RASA_ENDPOINTS),
+                                cwd=PROJECT_ROOT, env=env)
     else:
         print("dialogue server not built (run `make setup`); the app answers in direct mode")
     app = subprocess.Popen([sys.executable, "-m", "api.manage", "serve"], cwd=PROJECT_ROOT,

@@ -15,14 +15,28 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
+import uvicorn
 import yaml
 
+from api.main import create_app
 from api.settings import PROJECT_ROOT, get_settings
+from api.supervisor import (
+    RASA_BIN,
+    RASA_MODEL,
+    rasa_command,
+    rasa_environment,
+    wait_until_healthy,
+)
 from knowledge.chunking import split_sentences
 from knowledge.corpus import load_knowledge_base
 from retrieval.build import build_from_units, tokenizer_for
@@ -133,11 +147,122 @@ def bench_chat(queries: list[str], tmp: Path) -> list[str]:
             f"p95 {percentile(timings, 95):.1f} ms, mean {statistics.mean(timings):.1f} ms"]
 
 
+# --- the dialogue turn: bare Rasa vs. the whole stack -----------------------------------
+# One message that Rasa answers by itself (a response, no custom action) and one that
+# calls our action server (action_answer_from_knowledge → retrieval).
+DIALOGUE_MESSAGES = (("chitchat", "你好"), ("policy", "高企认定需要满足哪些条件？"))
+DIALOGUE_TOKEN = "bench-dialogue-token"
+
+
+@contextmanager
+def _dialogue_stack(tmp: Path) -> Iterator[tuple[str, str]]:
+    """The app in a uvicorn thread and `rasa run` as a subprocess, as tests/dialogue does.
+
+    Yields (app URL, Rasa URL); raises RuntimeError when either does not come up.
+    """
+    if not (RASA_BIN.exists() and RASA_MODEL.exists()):
+        raise RuntimeError("the Rasa environment or model is missing (make setup)")
+    app_port, rasa_port = _free_port(), _free_port()
+    settings = get_settings().model_copy(update={
+        "PORT": app_port, "RASA_URL": f"http://127.0.0.1:{rasa_port}",
+        "RASA_TOKEN": DIALOGUE_TOKEN, "RASA_TIMEOUT_SECONDS": 30.0,
+        "DATABASE_URL": f"sqlite:///{tmp / 'dialogue-bench.sqlite3'}"})
+    server = uvicorn.Server(uvicorn.Config(create_app(settings=settings), host="127.0.0.1",
+                                           port=app_port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    with (tmp / "rasa.log").open("w") as log:
+        rasa = subprocess.Popen(
+            rasa_command(RASA_MODEL, rasa_port, DIALOGUE_TOKEN), cwd=PROJECT_ROOT,
+            env=rasa_environment(settings, DIALOGUE_TOKEN, tmp / "tracker.db"),
+            stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 120
+            while not server.started and thread.is_alive() and time.monotonic() < deadline:
+                time.sleep(0.2)
+            if not server.started:
+                raise RuntimeError("the app did not start")
+            rasa_url = f"http://127.0.0.1:{rasa_port}"
+            if not wait_until_healthy(f"{rasa_url}/", rasa, 240):
+                raise RuntimeError(f"Rasa did not start (its log: {tmp / 'rasa.log'})")
+            yield f"http://127.0.0.1:{app_port}", rasa_url
+        finally:
+            if rasa.poll() is None:
+                rasa.terminate()
+                rasa.wait(timeout=30)
+            server.should_exit = True
+            thread.join(timeout=30)
+
+
+def _timed_post(client: httpx.Client, url: str, body: dict[str, str]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    response = client.post(url, json=body)
+    elapsed = (time.perf_counter() - started) * 1000
+    response.raise_for_status()
+    return elapsed, response.json()
+
+
+def _measure_turns(app_url: str, rasa_url: str, turns: int
+                   ) -> dict[tuple[str, str], list[float]] | str:
+    """Timings per (message kind, path), or what went wrong."""
+    timings: dict[tuple[str, str], list[float]] = {}
+    with httpx.Client(timeout=60) as client:
+        for n in range(turns + 2):  # the first two rounds warm up and are not counted
+            for kind, text in DIALOGUE_MESSAGES:
+                bare = ("rasa", f"{rasa_url}/webhooks/rest/webhook",
+                        {"sender": f"bench-bare-{kind}-{n}", "message": text})
+                full = ("chat", f"{app_url}/api/chat",
+                        {"session_id": f"bench-e2e-{kind}-{n}", "text": text})
+                for path, url, body in (bare, full) if n % 2 else (full, bare):
+                    elapsed, answer = _timed_post(client, url, body)
+                    if path == "rasa" and not answer:
+                        return f"Rasa gave no answer to {text!r}"
+                    if path == "chat" and answer.get("degraded"):
+                        return f"/api/chat answered {text!r} without Rasa (degraded)"
+                    if n >= 2:
+                        timings.setdefault((kind, path), []).append(elapsed)
+    return timings
+
+
+def bench_dialogue(tmp: Path, turns: int) -> list[str]:
+    """Median and p95 of one turn sent straight to Rasa's REST webhook and through /api/chat.
+
+    Each turn starts a fresh conversation (the same work on both paths: session start,
+    NLU, policies, and for the policy question one call of our action server). The two
+    paths alternate, so load from other processes hits both alike.
+    """
+    try:
+        with _dialogue_stack(tmp) as (app_url, rasa_url):
+            timings = _measure_turns(app_url, rasa_url, turns)
+    except RuntimeError as exc:
+        return [f"dialogue turn: skipped — {exc}"]
+    if isinstance(timings, str):
+        return [f"dialogue turn: failed — {timings}"]
+    rows = [f"Dialogue turn through Rasa, {turns} turns per cell (fresh conversation each):",
+            f"{'message':<10} {'Rasa webhook p50':>17} {'p95':>7} {'/api/chat p50':>14} "
+            f"{'p95':>7} {'ratio p50':>10} {'ratio p95':>10}"]
+    for kind, _text in DIALOGUE_MESSAGES:
+        bare, full = timings[(kind, "rasa")], timings[(kind, "chat")]
+        bare50, bare95 = percentile(bare, 50), percentile(bare, 95)
+        full50, full95 = percentile(full, 50), percentile(full, 95)
+        rows.append(f"{kind:<10} {bare50:14.1f} ms {bare95:7.1f} {full50:11.1f} ms "
+                    f"{full95:7.1f} {full50 / bare50:9.2f}x {full95 / bare95:9.2f}x")
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmarks and print their tables."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--dialogue-turns", type=int, default=40,
+                        help="turns per message and path for the Rasa turn (0 skips it)")
+    parser.add_argument("--only-dialogue", action="store_true",
+                        help="run only the dialogue-turn benchmark")
     args = parser.parse_args(argv)
+    if args.only_dialogue:
+        with tempfile.TemporaryDirectory() as tmp:
+            print("\n".join(bench_dialogue(Path(tmp), args.dialogue_turns)))
+        return 0
     settings = get_settings()
     queries = _queries()
     embedder = Embedder(settings.EMBEDDING_MODEL, settings.QUERY_PROMPT, settings.PASSAGE_PROMPT)
@@ -153,10 +278,12 @@ def main(argv: list[str] | None = None) -> int:
           "vectors):")
     print("\n".join(bench_scale(embedder, [int(s) for s in args.sizes.split(",")], queries)))
     print()
-    import tempfile
-
     with tempfile.TemporaryDirectory() as tmp:
         print("\n".join(bench_chat(queries, Path(tmp))))
+    if args.dialogue_turns > 0:
+        print()
+        with tempfile.TemporaryDirectory() as tmp:
+            print("\n".join(bench_dialogue(Path(tmp), args.dialogue_turns)))
     return 0
 
 

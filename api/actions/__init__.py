@@ -11,7 +11,12 @@ from rasa_sdk.executor import ActionExecutor
 from api.actions.handoff_form import ValidateHandoffForm
 from api.actions.knowledge import ActionAnswerFromKnowledge
 from api.actions.liaison import ActionLookupLiaison
-from api.actions.tickets import ActionCreateTicket
+from api.actions.tickets import (
+    ActionAskRating,
+    ActionCreateTicket,
+    ActionRateService,
+    ActionTicketStatus,
+)
 from api.services.runtime import Runtime
 
 __all__ = ["build_executor"]
@@ -21,6 +26,8 @@ def build_executor(runtime: Runtime) -> ActionExecutor:
     """An executor with every action of the app registered."""
     executor = ActionExecutor()
     for action in (ActionAnswerFromKnowledge(runtime), ActionLookupLiaison(runtime),
-                   ValidateHandoffForm(runtime), ActionCreateTicket(runtime)):
+                   ValidateHandoffForm(runtime), ActionCreateTicket(runtime),
+                   ActionTicketStatus(runtime), ActionRateService(runtime),
+                   ActionAskRating(runtime)):
         executor.register_action(action)
     return executor

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from api.actions.payloads import PAYLOAD_KEY
-from api.schemas import Answer, Button, Handoff, Reply
+from api.schemas import Answer, Button, Handoff, RatingPrompt, Reply, TicketCard
 
 NOTHING_TO_SAY = "抱歉，我没太明白您的意思。可以换个说法再问，或者转人工。"
 
@@ -20,6 +20,8 @@ class DialogueTurn:
     outcome: str | None = None
     answer: Answer | None = None
     handoff: Handoff | None = None
+    tickets: list[TicketCard] = field(default_factory=list)
+    rating: RatingPrompt | None = None
 
 
 def to_turn(messages: list[dict[str, Any]]) -> DialogueTurn:
@@ -35,6 +37,10 @@ def to_turn(messages: list[dict[str, Any]]) -> DialogueTurn:
                 turn.answer = Answer.model_validate(payload["answer"])
             if payload.get("handoff"):
                 turn.handoff = Handoff.model_validate(payload["handoff"])
+            if payload.get("tickets"):
+                turn.tickets = [TicketCard.model_validate(t) for t in payload["tickets"]]
+            if payload.get("rating"):
+                turn.rating = RatingPrompt.model_validate(payload["rating"])
             continue
         text = message.get("text")
         if isinstance(text, str) and text.strip():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
@@ -20,12 +21,23 @@ class ConversationLog:
 
     def record(self, *, session_id: str, channel: str, text: str, intent: str | None,
                outcome: str, confidence: float | None, top_doc_id: str | None,
-               top_section: str | None) -> None:
-        """Store one turn."""
+               top_section: str | None) -> int | None:
+        """Store one turn; its id, or None when the database failed."""
         try:
             with self._sessions.begin() as session:
-                session.add(ChatTurn(session_id=session_id, channel=channel, text=text,
-                                     intent=intent, outcome=outcome, confidence=confidence,
-                                     top_doc_id=top_doc_id, top_section=top_section))
+                turn = ChatTurn(session_id=session_id, channel=channel, text=text,
+                                intent=intent, outcome=outcome, confidence=confidence,
+                                top_doc_id=top_doc_id, top_section=top_section)
+                session.add(turn)
+                session.flush()
+                return turn.id
         except SQLAlchemyError:
             log.exception("could not record a chat turn for session %s", session_id)
+            return None
+
+    def recent(self, session_id: str, limit: int = 8) -> list[ChatTurn]:
+        """The session's latest turns, oldest first."""
+        with self._sessions() as session:
+            rows = session.scalars(select(ChatTurn).where(ChatTurn.session_id == session_id)
+                                   .order_by(ChatTurn.id.desc()).limit(limit)).all()
+        return list(reversed(rows))

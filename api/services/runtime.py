@@ -10,9 +10,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from api.db import init_schema, make_engine, make_session_factory
+from api.notifications.setup import Notifications, build_notifications
 from api.services.assistant import DirectAssistant
 from api.services.conversation_log import ConversationLog
 from api.settings import Settings
+from api.tickets.deadlines import DeadlinePolicy
+from api.tickets.notify import Notifier
+from api.tickets.ratings import RatingService
+from api.tickets.service import TicketService
 from knowledge.corpus import KnowledgeBase, load_knowledge_base
 from retrieval.build import tokenizer_for
 from retrieval.calibration import Calibration
@@ -44,6 +49,9 @@ class Runtime:
     embedder: Embedder | None
     searcher: HybridSearcher | None
     index_state: IndexState
+    tickets: TicketService = field(init=False)
+    ratings: RatingService = field(init=False)
+    notifications: Notifications = field(init=False)  # inbox, outbox, delivery worker
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
@@ -58,6 +66,18 @@ class Runtime:
                       index_state=IndexState(False, "not loaded"))
         runtime.load_index()
         return runtime
+
+    def __post_init__(self) -> None:
+        deadlines = DeadlinePolicy.from_config(self.settings.TICKET_DEADLINES,
+                                               self.settings.RECTIFICATION_WORKING_DAYS)
+        self.notifications = build_notifications(self.settings, self.sessions)
+        self.tickets = TicketService(self.sessions, lambda: self.knowledge.directory,
+                                     self.notifications.notifier, deadlines)
+        self.ratings = RatingService(self.sessions, self.tickets)
+
+    def use_notifier(self, notifier: Notifier) -> None:
+        """Deliver ticket notices through ``notifier`` from now on."""
+        self.tickets.notifier = notifier
 
     def load_index(self) -> IndexState:
         """(Re)load the current index; the swap is a single reference assignment."""
@@ -89,5 +109,6 @@ class Runtime:
                                self.settings.FAQ_VERBATIM_SIMILARITY)
 
     def close(self) -> None:
-        """Release the database connections."""
+        """Stop delivering notifications and release the database connections."""
+        self.notifications.stop()
         self.engine.dispose()

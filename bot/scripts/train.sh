@@ -5,9 +5,11 @@
 # 1. makes sure .venv-rasa is installed (bot/scripts/setup_rasa_env.sh, idempotent);
 # 2. regenerates the district NLU data and jieba dictionary from the knowledge base
 #    (bot/generate_nlu.py, run with the APP's venv, which has the `knowledge` package);
-# 3. fingerprints bot/** + config.yml (+ requirements-rasa.txt, since a model only loads
-#    in the Rasa version that trained it) and trains only when the fingerprint differs
-#    from the one stored beside the model (var/rasa/models/dianxiaoer.fingerprint).
+# 3. fingerprints what goes into the model — bot/domain.yml, bot/data/**, bot/jieba_dict/**
+#    and config.yml (+ requirements-rasa.txt, since a model only loads in the Rasa version
+#    that trained it; not the READMEs, endpoints or test stories) — and trains only when the
+#    fingerprint differs from the one stored beside the model
+#    (var/rasa/models/dianxiaoer.fingerprint).
 #
 # Environment:
 #   FORCE=1     train even when the fingerprint is unchanged
@@ -41,7 +43,7 @@ bash "$ROOT/bot/scripts/setup_rasa_env.sh"
 fingerprint() {
     # Content hash of every file that goes into the model, with its path, in a stable order.
     {
-        find bot -type f ! -path '*/__pycache__/*' ! -name '*.pyc' -print0 \
+        find bot/domain.yml bot/data bot/jieba_dict -type f -print0 \
             | LC_ALL=C sort -z | xargs -0 sha256sum
         sha256sum config.yml requirements-rasa.txt
     } | sha256sum | cut -d' ' -f1
@@ -58,9 +60,12 @@ mkdir -p "$MODEL_DIR" var/rasa
 rm -f "$FINGERPRINT_FILE"
 echo "train: training $MODEL (fingerprint ${WANT:0:12})"
 start=$SECONDS
+# --augmentation 0: no story augmentation (Rasa's default glues 50 random story
+# fragments together for TEDPolicy); our rules and whole stories cover the dialogues,
+# and augmentation multiplied TED's training data and time.
 "$RASA_VENV/bin/rasa" train \
     --domain bot/domain.yml --data bot/data --config config.yml \
-    --out "$MODEL_DIR" --fixed-model-name "$MODEL_NAME"
+    --out "$MODEL_DIR" --fixed-model-name "$MODEL_NAME" --augmentation 0
 [[ -f "$MODEL" ]] || die "rasa train finished but $MODEL is missing"
 echo "$WANT" > "$FINGERPRINT_FILE"
 echo "train: done in $((SECONDS - start)) s"

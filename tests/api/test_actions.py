@@ -143,7 +143,7 @@ def test_company_names_are_cleaned_or_rejected(value: str, company: str | None) 
 
 
 def test_create_ticket_action_routes_to_the_district_liaison(client: TestClient, runtime) -> None:  # type: ignore[no-untyped-def]
-    from api.db import Ticket
+    from api.tickets.models import Ticket
 
     call = action_call("action_create_ticket", "是的", intent="affirm",
                        slots={"district": "东湖高新区", "company": "武汉星河科技有限公司",
@@ -159,8 +159,12 @@ def test_create_ticket_action_routes_to_the_district_liaison(client: TestClient,
         ("东湖高新区", "胡军", "高新处", "彭华魁")
     assert handoff["status"] == "assigned" and handoff["ticket_id"].startswith("DXE")
     assert handoff["ticket_id"] in body["responses"][0]["text"]
+    card = custom_payload(body["responses"])["tickets"][0]
+    assert card["ticket_id"] == handoff["ticket_id"] and card["owner"] == "彭华魁"
     with runtime.sessions() as session:
         ticket = session.get(Ticket, handoff["ticket_id"])
+        assert [event.action for event in ticket.events] == ["create"]
+        assert "我们的高企认定材料被退回了" in ticket.excerpt
     assert ticket.question == "我们的高企认定材料被退回了，不知道哪里不对"
     assert ticket.first_owner == "店小二热线" and ticket.owner == "彭华魁"
     assert {e["name"] for e in body["events"]} == {"district", "company", "phone", "handoff_error"}

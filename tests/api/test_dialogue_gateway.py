@@ -29,6 +29,7 @@ def app_with(runtime) -> Iterator[Callable[[Handler], TestClient]]:  # type: ign
         client.__enter__()
         client.app.state.dialogue = RasaClient(  # type: ignore[attr-defined]
             "http://rasa.test", "tok", 2.0, transport=httpx.MockTransport(handler))
+        client.app.state.chat.dialogue = client.app.state.dialogue  # type: ignore[attr-defined]
         clients.append(client)
         return client
 

@@ -1,80 +1,21 @@
 """A real Rasa server (trained by `make setup`) talking to the real app over HTTP.
 
-The app runs in a uvicorn thread on a free port, serving both /api/chat and the action
-endpoint; Rasa runs as a subprocess from .venv-rasa with its tracker store in a temp file.
+The stack itself lives in :mod:`tests.stack`; this session's own instance is stopped on
+purpose by the last test in test_conversations.py.
 """
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
-import httpx
 import pytest
-import uvicorn
 
-from api.supervisor import RASA_BIN, RASA_MODEL, rasa_command, rasa_environment, wait_until_healthy
-from tests.paths import PROJECT_ROOT
+from tests.stack import TOKEN, Stack, free_port, running_stack
 
-TOKEN = "dialogue-test-token"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Stack:
-    """The running app and Rasa server."""
-
-    def __init__(self, app_url: str, rasa: subprocess.Popen) -> None:  # type: ignore[type-arg]
-        self.app_url = app_url
-        self.rasa = rasa
-        self.http = httpx.Client(base_url=app_url, timeout=30)
-
-    def chat(self, session_id: str, text: str) -> dict:  # type: ignore[type-arg]
-        response = self.http.post("/api/chat", json={"session_id": session_id, "text": text})
-        assert response.status_code == 200, response.text
-        return response.json()  # type: ignore[no-any-return]
+__all__ = ["TOKEN", "Stack", "free_port", "stack"]
 
 
 @pytest.fixture(scope="session")
 def stack(runtime, test_settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:  # type: ignore[no-untyped-def]
-    from api.main import create_app
-
-    if not (RASA_BIN.exists() and RASA_MODEL.exists()):
-        pytest.fail("the Rasa environment or model is missing: run `make setup`")
-    app_port, rasa_port = free_port(), free_port()
-    settings = test_settings.model_copy(update={
-        "RASA_URL": f"http://127.0.0.1:{rasa_port}", "RASA_TOKEN": TOKEN, "PORT": app_port,
-        "RASA_TIMEOUT_SECONDS": 10.0})
-    runtime.settings = settings  # the action endpoint checks this token
-    server = uvicorn.Server(uvicorn.Config(create_app(settings=settings, runtime=runtime),
-                                           host="127.0.0.1", port=app_port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    tracker_db: Path = tmp_path_factory.mktemp("rasa") / "tracker.db"
-    log = (tmp_path_factory.mktemp("rasa-log") / "rasa.log").open("w")
-    rasa = subprocess.Popen(rasa_command(RASA_MODEL, rasa_port, TOKEN), cwd=PROJECT_ROOT,
-                            env=rasa_environment(settings, TOKEN, tracker_db),
-                            stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.2)
-        if not wait_until_healthy(f"http://127.0.0.1:{rasa_port}/", rasa, 240):
-            pytest.fail(f"Rasa did not start; see {log.name}")
-        yield Stack(f"http://127.0.0.1:{app_port}", rasa)
-    finally:
-        if rasa.poll() is None:
-            rasa.terminate()
-            rasa.wait(timeout=30)
-        server.should_exit = True
-        thread.join(timeout=30)
-        runtime.settings = test_settings
-        log.close()
+    with running_stack(runtime, test_settings, tmp_path_factory) as running:
+        yield running

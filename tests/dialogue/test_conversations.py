@@ -62,6 +62,39 @@ def test_form_rejects_a_bad_phone_and_survives_a_question(stack: Stack) -> None:
     assert "江夏区" in good["replies"][-1]["text"]
 
 
+def test_status_and_rating_of_a_resolved_ticket_through_rasa(stack: Stack, runtime) -> None:  # type: ignore[no-untyped-def]
+    session = "t-status"
+    stack.chat(session, "人才公寓怎么申请")
+    stack.chat(session, "转人工")
+    stack.chat(session, "车谷")
+    stack.chat(session, "武汉车联智造有限公司，13588886666")
+    ticket_id = stack.chat(session, "/affirm")["handoff"]["ticket_id"]
+    status = stack.chat(session, "我的工单进度")
+    assert status["intent"] == "ask_ticket_status" and status["degraded"] is False
+    assert [card["ticket_id"] for card in status["tickets"]] == [ticket_id]
+    assert status["tickets"][0]["owner"] == "程乐学"
+
+    runtime.tickets.act(ticket_id, "contact", "程乐学")
+    runtime.tickets.act(ticket_id, "resolve", "程乐学", resolution="已说明申请渠道")
+    resolved = stack.chat(session, "工单到哪了")
+    assert resolved["rating"]["ticket_id"] == ticket_id
+    payload = resolved["replies"][-1]["buttons"][1]["payload"]  # 满意, with the ticket id
+    rated = stack.chat(session, payload)
+    assert "满意" in rated["replies"][0]["text"]
+    assert runtime.tickets.get(ticket_id).status == "rated"
+
+
+def test_goodbye_invites_one_rating_of_the_conversation(stack: Stack) -> None:
+    session = "t-bye"
+    stack.chat(session, "高企 网上能办不")
+    bye = stack.chat(session, "好的，再见")
+    assert bye["rating"] is not None and bye["rating"]["ticket_id"] is None
+    rated = stack.chat(session, "非常满意")
+    assert rated["intent"] == "rate_service" and "非常满意" in rated["replies"][0]["text"]
+    again = stack.chat(session, "再见")
+    assert again["rating"] is None  # 一次一评
+
+
 # Last in this file on purpose: it stops the server.
 def test_when_rasa_stops_chat_is_degraded_but_working(stack: Stack) -> None:
     stack.rasa.terminate()

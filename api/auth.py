@@ -1,0 +1,89 @@
+"""Staff accounts and API keys: hotline staff and admins authenticate with a bearer key.
+
+Keys are random, shown once when created (``python -m api.manage add-staff``), and stored
+only as SHA-256; the comparison is a database lookup of the digest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import sessionmaker
+
+from api.tickets.models import StaffUser
+
+ROLES = ("staff", "admin")
+
+
+@dataclass(frozen=True, slots=True)
+class StaffMember:
+    """Who is calling."""
+
+    id: int
+    name: str
+    role: str
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create_staff(sessions: sessionmaker, name: str, role: str = "staff") -> tuple[StaffMember, str]:
+    """A new account and its API key (the key is not stored; show it once)."""
+    name = name.strip()
+    if not name or len(name) > 64:
+        raise ValueError("name must be 1–64 characters")
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {ROLES}")
+    key = "dxe_" + secrets.token_urlsafe(32)
+    try:
+        with sessions.begin() as session:
+            user = StaffUser(name=name, role=role, key_sha256=_digest(key))
+            session.add(user)
+            session.flush()
+            member = StaffMember(user.id, user.name, user.role)
+    except IntegrityError as exc:
+        raise ValueError(f"staff member {name!r} exists already") from exc
+    return member, key
+
+
+def authenticate(sessions: sessionmaker, key: str) -> StaffMember | None:
+    """The active account holding ``key``, if any."""
+    with sessions() as session:
+        user = session.scalar(select(StaffUser).where(StaffUser.key_sha256 == _digest(key),
+                                                      StaffUser.active.is_(True)))
+        return StaffMember(user.id, user.name, user.role) if user else None
+
+
+_bearer = HTTPBearer(auto_error=False, description="a staff API key")
+
+
+def current_staff(request: Request, credentials: Annotated[
+        HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> StaffMember:
+    """The authenticated staff member; 401 otherwise."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "需要工作人员登录 / staff API key required",
+                            headers={"WWW-Authenticate": "Bearer"})
+    member = authenticate(request.app.state.runtime.sessions, credentials.credentials)
+    if member is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "密钥无效或已停用 / invalid API key",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return member
+
+
+def current_admin(member: Annotated[StaffMember, Depends(current_staff)]) -> StaffMember:
+    """The authenticated admin; 403 for other staff."""
+    if member.role != "admin":
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "需要管理员权限 / admin only")
+    return member
+
+
+StaffDep = Annotated[StaffMember, Depends(current_staff)]
+AdminDep = Annotated[StaffMember, Depends(current_admin)]

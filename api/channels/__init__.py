@@ -1,0 +1,1 @@
+"""Messaging channels other than the web chat (each one its own package, e.g. ``wechat``)."""

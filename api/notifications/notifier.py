@@ -1,0 +1,87 @@
+"""The composite notifier the ticket service publishes to.
+
+For each message the policy yields it writes the inbox row and queues the external
+deliveries in the same transaction (so a queued delivery always has its inbox row), then
+wakes the delivery worker. Nothing here talks to the network: a slow or failing receiver
+never blocks or fails a ticket step.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import sessionmaker
+
+from api.notifications.channels import ChannelRegistry
+from api.notifications.inbox import Inbox
+from api.notifications.models import Notification
+from api.notifications.outbox import Outbox
+from api.notifications.policy import Message, messages_for
+from api.tickets.notify import TicketNotice
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Routes:
+    """Where messages go besides the inbox."""
+
+    webhook_url: str | None = None  # every message, to the bureau's integration
+    emails: dict[str, str] = field(default_factory=dict)  # staff name → address
+    channels: ChannelRegistry = field(default_factory=ChannelRegistry)  # enterprises' channels
+
+    def deliveries(self, message: Message, notice: TicketNotice,
+                   row: Notification) -> list[tuple[str, str, dict[str, Any]]]:
+        """(transport, target, payload) for each external delivery of ``message``."""
+        out: list[tuple[str, str, dict[str, Any]]] = []
+        if self.webhook_url:
+            out.append(("webhook", self.webhook_url, {
+                "id": row.id, "event": message.event, "ticket_id": notice.ticket_id,
+                "status": notice.status, "recipient": {"kind": message.recipient_kind,
+                                                       "id": message.recipient_id,
+                                                       "role": str(message.role)},
+                "title": message.title, "text": message.text,
+                "created_at": row.created_at.isoformat()}))
+        if message.recipient_kind == "staff" and message.recipient_id in self.emails:
+            out.append(("email", self.emails[message.recipient_id], {
+                "subject": f"【店小二】{message.title}：工单 {notice.ticket_id}",
+                "body": f"{message.recipient_id}：\n\n{message.text}\n\n"
+                        "—— 武汉市科技局“店小二”企业服务助手（系统邮件，请勿直接回复）"}))
+        if message.recipient_kind == "enterprise" and self.channels.has(notice.channel):
+            out.append(("channel", notice.channel, {"session_id": message.recipient_id,
+                                                    "text": message.text}))
+        return out
+
+
+class CompositeNotifier:
+    """Implements :class:`api.tickets.notify.Notifier`: inbox now, the rest via the outbox."""
+
+    def __init__(self, sessions: sessionmaker, inbox: Inbox, outbox: Outbox, routes: Routes,
+                 wake: Callable[[], None] = lambda: None) -> None:
+        self._sessions = sessions
+        self.inbox = inbox
+        self.outbox = outbox
+        self.routes = routes
+        self._wake = wake
+
+    def publish(self, notice: TicketNotice) -> None:
+        messages = messages_for(notice)
+        if not messages:
+            return
+        queued = 0
+        try:
+            with self._sessions.begin() as session:
+                for message in messages:
+                    row = self.inbox.add(session, notice.ticket_id, message)
+                    for transport, target, payload in self.routes.deliveries(message, notice,
+                                                                             row):
+                        self.outbox.enqueue(session, row.id, transport, target, payload)
+                        queued += 1
+        except Exception:  # the step is committed already; never fail it
+            log.exception("notifications for %s %s not stored", notice.ticket_id, notice.action)
+            return
+        if queued:
+            self._wake()

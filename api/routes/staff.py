@@ -1,0 +1,147 @@
+"""Hotline staff: tickets (list, view with history, act on them) and rectifications."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query, status
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from api.auth import StaffDep
+from api.deps import RuntimeDep
+from api.tickets.lifecycle import Status, TransitionError
+from api.tickets.service import NewTicket, TicketFilter, TicketNotFound
+from api.tickets.views import ticket_detail
+
+router = APIRouter(prefix="/api/staff", tags=["staff"])
+
+StaffAction = Literal["assign", "transfer", "contact", "resolve", "close", "reopen", "escalate",
+                      "note"]
+
+
+class TicketActionCreate(BaseModel):
+    """One step on a ticket; ``to_owner`` for assign/transfer, ``resolution`` for resolve."""
+
+    action: StaffAction
+    note: str = Field(default="", max_length=2000)
+    to_owner: str | None = Field(default=None, max_length=64)
+    to_role: Literal["staff", "liaison", "leader", "hotline"] = "staff"
+    resolution: str | None = Field(default=None, max_length=4000)
+
+
+class TicketCreate(BaseModel):
+    """A matter a staff member took on the phone or at the counter (they are its 首问)."""
+
+    question: str = Field(min_length=1, max_length=4000)
+    company: str | None = Field(default=None, max_length=128)
+    phone: str | None = Field(default=None, max_length=32)
+    district: str | None = Field(default=None, max_length=32, description="name or alias")
+    kind: Literal["consult", "complaint"] = "consult"
+    channel: Literal["phone", "counter", "web", "wechat", "ehuiban"] = "phone"
+
+
+class CallBackCreate(BaseModel):
+    """A 回访 call: was the enterprise satisfied with the rectification?"""
+
+    satisfied: bool
+    note: str = Field(default="", max_length=2000)
+
+
+class RectificationClose(BaseModel):
+    """What was done."""
+
+    outcome: str = Field(min_length=1, max_length=2000)
+
+
+def _not_found(ticket_id: str) -> HTTPException:
+    return HTTPException(status.HTTP_404_NOT_FOUND, f"没有找到工单 {ticket_id} / no such ticket")
+
+
+@router.get("/tickets")
+async def read_tickets(runtime: RuntimeDep, staff: StaffDep,
+                       status_: Annotated[Status | None, Query(alias="status")] = None,
+                       district: Annotated[str | None, Query(max_length=32)] = None,
+                       owner: Annotated[str | None, Query(max_length=64)] = None,
+                       overdue: bool | None = None,
+                       limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                       offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+    """Tickets, newest first, filtered by status, district, owner, overdue."""
+    where = TicketFilter(status=status_.value if status_ else None, district=district,
+                         owner=owner, overdue=overdue, limit=limit, offset=offset)
+    tickets, count = await run_in_threadpool(runtime.tickets.list, where)
+    now = runtime.tickets.clock()
+    return {"data": [ticket_detail(t, now) for t in tickets], "count": count}
+
+
+@router.post("/tickets", status_code=status.HTTP_201_CREATED)
+async def create_ticket(body: TicketCreate, runtime: RuntimeDep,
+                        staff: StaffDep) -> dict[str, Any]:
+    """Open a ticket taken by phone or at the counter; the staff member is its 首问 owner."""
+    new = NewTicket(session_id=f"staff:{staff.id}", channel=body.channel,
+                    question=body.question.strip(), company=body.company, phone=body.phone,
+                    district=body.district, kind=body.kind, first_owner=staff.name)
+    ticket = await run_in_threadpool(runtime.tickets.open, new)
+    return ticket_detail(ticket, runtime.tickets.clock())
+
+
+@router.get("/tickets/{ticket_id}")
+async def read_ticket(ticket_id: str, runtime: RuntimeDep, staff: StaffDep) -> dict[str, Any]:
+    """One ticket with its whole history."""
+    try:
+        ticket = await run_in_threadpool(runtime.tickets.get, ticket_id)
+    except TicketNotFound:
+        raise _not_found(ticket_id) from None
+    return ticket_detail(ticket, runtime.tickets.clock())
+
+
+@router.post("/tickets/{ticket_id}/actions")
+async def create_ticket_action(ticket_id: str, body: TicketActionCreate, runtime: RuntimeDep,
+                               staff: StaffDep) -> dict[str, Any]:
+    """Assign, transfer, contact, resolve, close, reopen, escalate or add a note."""
+    try:
+        ticket = await run_in_threadpool(
+            lambda: runtime.tickets.act(ticket_id, body.action, staff.name, note=body.note,
+                                        to_owner=body.to_owner, to_role=body.to_role,
+                                        resolution=body.resolution))
+    except TicketNotFound:
+        raise _not_found(ticket_id) from None
+    except TransitionError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    return ticket_detail(ticket, runtime.tickets.clock())
+
+
+@router.get("/rectifications")
+async def read_rectifications(runtime: RuntimeDep, staff: StaffDep,
+                              state: Literal["open", "done"] | None = None) -> dict[str, Any]:
+    """整改 items, most urgent first."""
+    items = await run_in_threadpool(runtime.ratings.rectifications, state)
+    return {"data": [{"id": r.id, "rating_id": r.rating_id, "ticket_id": r.ticket_id,
+                      "owner": r.owner, "status": r.status, "due_at": r.due_at.isoformat(),
+                      "outcome": r.outcome} for r in items], "count": len(items)}
+
+
+@router.post("/rectifications/{item_id}/callbacks", status_code=status.HTTP_201_CREATED)
+async def create_callback(item_id: int, body: CallBackCreate, runtime: RuntimeDep,
+                          staff: StaffDep) -> dict[str, Any]:
+    """Record a 回访 call."""
+    try:
+        callback = await run_in_threadpool(runtime.ratings.record_callback, item_id,
+                                           staff.name, body.satisfied, body.note)
+    except LookupError:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "没有找到该整改事项") from None
+    return {"id": callback.id, "rectification_id": item_id, "satisfied": callback.satisfied}
+
+
+@router.post("/rectifications/{item_id}/close")
+async def close_rectification(item_id: int, body: RectificationClose, runtime: RuntimeDep,
+                              staff: StaffDep) -> dict[str, Any]:
+    """Close a rectification (needs a call-back first)."""
+    try:
+        item = await run_in_threadpool(runtime.ratings.close_rectification, item_id,
+                                       staff.name, body.outcome)
+    except LookupError:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "没有找到该整改事项") from None
+    except ValueError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    return {"id": item.id, "status": item.status, "outcome": item.outcome}

@@ -1,0 +1,61 @@
+"""Real databases for tests: a temp SQLite file, or a throwaway schema on the local PostgreSQL.
+
+PostgreSQL runs on the developers' and CI machines (127.0.0.1:5432, trust auth); set
+DXE_TEST_POSTGRES_URL to use another server.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from api.db import init_schema, make_engine
+
+POSTGRES_URL = os.environ.get("DXE_TEST_POSTGRES_URL",
+                              "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def postgres_available() -> bool:
+    try:
+        engine = sa.create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+        engine.dispose()
+        return True
+    except sa.exc.OperationalError:
+        return False
+
+
+@contextmanager
+def database(kind: str, folder: Path) -> Iterator[tuple[Engine, str]]:
+    """A migrated, empty database of ``kind`` and its URL; dropped afterwards."""
+    if kind == "sqlite":
+        url = f"sqlite:///{folder / 'tickets.sqlite3'}"
+        engine = make_engine(url)
+        init_schema(engine)
+        yield engine, url
+        engine.dispose()
+        return
+    if not postgres_available():
+        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_URL}")
+    schema = f"dxe_test_{secrets.token_hex(4)}"
+    admin = sa.create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    engine = make_engine(url)
+    try:
+        init_schema(engine)
+        yield engine, url
+    finally:
+        engine.dispose()
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

@@ -1,0 +1,191 @@
+"""Two Rasa replicas sharing one conversation: PostgreSQL tracker store, Redis lock store.
+
+Both replicas run with bot/endpoints.replicas.yml (the configuration DXE_RASA_ENDPOINTS
+selects) against a throwaway database on the local PostgreSQL and the local Redis, and
+share one app as their action server. Turn 1 of the handoff goes to replica A, turn 2 to
+replica B: B can only continue the form if it read A's conversation from PostgreSQL. Every
+turn also takes the conversation's lock in Redis (a lock store that cannot reach Redis
+fails the turn), so successful turns on both replicas show the lock store works too.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+import sqlalchemy as sa
+import uvicorn
+
+from api.supervisor import RASA_BIN, RASA_MODEL, rasa_command, rasa_environment, wait_until_healthy
+from tests.databases import POSTGRES_URL, postgres_available
+from tests.paths import PROJECT_ROOT
+from tests.stack import TOKEN, free_port
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+REPLICA_ENDPOINTS = Path("bot/endpoints.replicas.yml")
+REDIS_URL = os.environ.get("DXE_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+START_TIMEOUT_SECONDS = 300
+
+
+def redis_available(url: str = REDIS_URL) -> bool:
+    """True when a Redis server answers PING at ``url``."""
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379),
+                                      timeout=3) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(64).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+@dataclass
+class Replicas:
+    """Two running Rasa replicas and the tracker database they share."""
+
+    a: str
+    b: str
+    database_url: sa.engine.URL
+
+    def send(self, replica: str, sender: str, text: str) -> list[dict[str, Any]]:
+        response = httpx.post(f"{replica}/webhooks/rest/webhook",
+                              json={"sender": sender, "message": text}, timeout=60)
+        assert response.status_code == 200, response.text
+        return response.json()  # type: ignore[no-any-return]
+
+    def tracker(self, replica: str, sender: str) -> dict[str, Any]:
+        response = httpx.get(f"{replica}/conversations/{sender}/tracker",
+                             params={"token": TOKEN, "include_events": "NONE"}, timeout=30)
+        assert response.status_code == 200, response.text
+        return response.json()  # type: ignore[no-any-return]
+
+
+def _throwaway_database() -> tuple[sa.Engine, str, sa.engine.URL]:
+    """Create an empty database; returns the admin engine, its name and its URL."""
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    name = f"dxe_replicas_{secrets.token_hex(4)}"
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    return admin, name, sa.engine.make_url(POSTGRES_URL).set(database=name)
+
+
+def _replica_environment(settings: Any, database: sa.engine.URL, tmp: Path) -> dict[str, str]:
+    redis = urlsplit(REDIS_URL)
+    return {**rasa_environment(settings, TOKEN, tmp / "unused-sqlite-tracker.db"),
+            "DXE_RASA_TRACKER_HOST": database.host or "127.0.0.1",
+            "DXE_RASA_TRACKER_PORT": str(database.port or 5432),
+            "DXE_RASA_TRACKER_DATABASE": str(database.database),
+            "DXE_RASA_TRACKER_USER": database.username or "postgres",
+            "DXE_RASA_TRACKER_PASSWORD": database.password or "",
+            "DXE_RASA_LOCK_HOST": redis.hostname or "127.0.0.1",
+            "DXE_RASA_LOCK_PORT": str(redis.port or 6379),
+            "DXE_RASA_LOCK_PREFIX": f"dxetest{secrets.token_hex(4)}"}
+
+
+def _stop(process: subprocess.Popen) -> None:  # type: ignore[type-arg]
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="module")
+def replicas(runtime, test_settings,  # type: ignore[no-untyped-def]
+             tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replicas]:
+    """The app (one action server) and two Rasa replicas on PostgreSQL + Redis."""
+    from api.main import create_app
+
+    if not postgres_available():
+        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_URL}")
+    if not redis_available():
+        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+    if not (RASA_BIN.exists() and RASA_MODEL.exists()):
+        pytest.fail("the Rasa environment or model is missing: run `make setup`")
+    tmp = tmp_path_factory.mktemp("replicas")
+    app_port, port_a, port_b = free_port(), free_port(), free_port()
+    settings = test_settings.model_copy(update={
+        "RASA_URL": f"http://127.0.0.1:{port_a}", "RASA_TOKEN": TOKEN, "PORT": app_port,
+        "RASA_ENDPOINTS": REPLICA_ENDPOINTS})
+    previous = runtime.settings
+    runtime.settings = settings  # the action endpoint checks this token
+    server = uvicorn.Server(uvicorn.Config(create_app(settings=settings, runtime=runtime),
+                                           host="127.0.0.1", port=app_port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    admin, name, database = _throwaway_database()
+    env = _replica_environment(settings, database, tmp)
+    logs = [(tmp / f"rasa-{label}.log").open("w") for label in ("a", "b")]
+    processes = [subprocess.Popen(rasa_command(RASA_MODEL, port, TOKEN, settings.RASA_ENDPOINTS),
+                                  cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+                 for port, log in zip((port_a, port_b), logs, strict=True)]
+    try:
+        deadline = time.monotonic() + 60
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.2)
+        for port, process, log in zip((port_a, port_b), processes, logs, strict=True):
+            if not wait_until_healthy(f"http://127.0.0.1:{port}/", process,
+                                      START_TIMEOUT_SECONDS):
+                pytest.fail(f"a Rasa replica did not start; see {log.name}")
+        yield Replicas(f"http://127.0.0.1:{port_a}", f"http://127.0.0.1:{port_b}", database)
+    finally:
+        for process in processes:
+            _stop(process)
+        for log in logs:
+            log.close()
+        server.should_exit = True
+        thread.join(timeout=30)
+        runtime.settings = previous
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_replica_b_continues_the_form_replica_a_started(replicas: Replicas) -> None:
+    sender = f"replica-{secrets.token_hex(4)}"
+
+    first = replicas.send(replicas.a, sender, "我要转人工")
+    assert len(first[-1].get("buttons") or []) == 14  # A asks which district
+
+    second = replicas.send(replicas.b, sender, "光谷")
+    text = " ".join(message.get("text") or "" for message in second)
+    # B knew the form was waiting for the district: it took 光谷 and asks for the company,
+    # instead of treating a bare place name as a liaison question (彭华魁 …).
+    assert "公司" in text and "彭华魁" not in text, text
+
+    for replica in (replicas.a, replicas.b):  # both replicas now see the same state
+        tracker = replicas.tracker(replica, sender)
+        assert (tracker.get("active_loop") or {}).get("name") == "handoff_form"
+        assert tracker["slots"]["district"] == "东湖高新区"
+        assert tracker["slots"]["requested_slot"] == "company"
+
+
+def test_the_conversation_is_stored_in_postgresql(replicas: Replicas) -> None:
+    sender = f"replica-{secrets.token_hex(4)}"
+    replicas.send(replicas.a, sender, "你好")
+    replicas.send(replicas.b, sender, "我要转人工")
+
+    engine = sa.create_engine(replicas.database_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(sa.text(
+                "SELECT type_name, count(*) FROM events WHERE sender_id = :sender "
+                "GROUP BY type_name"), {"sender": sender}).all()
+    finally:
+        engine.dispose()
+    counts = {type_name: count for type_name, count in rows}
+    assert counts.get("user") == 2  # one turn through each replica
+    assert counts.get("action", 0) >= 2 and counts.get("active_loop", 0) >= 1

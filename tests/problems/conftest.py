@@ -1,0 +1,67 @@
+"""A problem list over a fresh database (SQLite and PostgreSQL), the real embedding model,
+and the ticket and rating services writing the sources, with a clock the test moves."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import sessionmaker
+
+from api.db import make_session_factory
+from api.problems.service import ProblemList
+from api.services.conversation_log import ConversationLog
+from api.tickets.deadlines import BEIJING, DeadlinePolicy
+from api.tickets.notify import NullNotifier
+from api.tickets.ratings import RatingService
+from api.tickets.service import TicketService
+from tests.clock import Clock
+from tests.databases import database
+
+START = datetime(2026, 11, 2, 10, 0, tzinfo=BEIJING)  # a Monday
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sessions(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sessionmaker]:
+    with database(request.param, tmp_path) as (engine, _url):
+        yield make_session_factory(engine)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(START)
+
+
+@pytest.fixture
+def tickets(sessions: sessionmaker, knowledge, clock: Clock) -> TicketService:  # type: ignore[no-untyped-def]
+    return TicketService(sessions, lambda: knowledge.directory, NullNotifier(),
+                         DeadlinePolicy.from_config(), clock=clock)
+
+
+@pytest.fixture
+def ratings(sessions: sessionmaker, tickets: TicketService) -> RatingService:
+    return RatingService(sessions, tickets)
+
+
+@pytest.fixture
+def log(sessions: sessionmaker) -> ConversationLog:
+    return ConversationLog(sessions)
+
+
+@pytest.fixture
+def problems(sessions: sessionmaker, runtime, clock: Clock) -> ProblemList:  # type: ignore[no-untyped-def]
+    """The problem list with the app's real embedding model and synonyms."""
+    return ProblemList(sessions, runtime.embedder, clock,
+                       threshold=runtime.settings.PROBLEM_CLUSTER_SIMILARITY,
+                       synonyms=runtime.knowledge.synonyms)
+
+
+def declined(log: ConversationLog, text: str, session_id: str = "s-problems") -> str:
+    """Record a declined question; its problem key."""
+    turn_id = log.record(session_id=session_id, channel="web", text=text, intent="ask_policy",
+                         outcome="declined", confidence=None, top_doc_id=None,
+                         top_section=None)
+    assert turn_id is not None
+    return f"turn:{turn_id}"

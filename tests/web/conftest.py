@@ -1,0 +1,90 @@
+"""Fixtures for the browser tests: this module's own real stack (app + `rasa run`), and
+Debian's Chromium driven by Playwright at a phone viewport.
+
+`playwright install` cannot download a browser here; `make setup` installs Debian's
+`chromium`, which Playwright launches by path.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.paths import PROJECT_ROOT
+from tests.stack import Stack, running_stack
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+PHONE = {"width": 390, "height": 844}
+ARTIFACTS = PROJECT_ROOT / "var" / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """Where screenshots go (git-ignored under var/)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def web_stack(runtime, test_settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:  # type: ignore[no-untyped-def]
+    """Not shared with tests/dialogue, whose last test stops its Rasa server."""
+    with running_stack(runtime, test_settings, tmp_path_factory) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def browser():  # type: ignore[no-untyped-def]
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: run `make setup` (installs Debian's chromium)")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+class PageRecorder:
+    """Every request the page makes, and every console error or uncaught exception."""
+
+    def __init__(self, page) -> None:  # type: ignore[no-untyped-def]
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        page.on("request", lambda request: self.requests.append(request.url))
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
+
+    def _console(self, message) -> None:  # type: ignore[no-untyped-def]
+        # CSP and Trusted Types violations are reported on the console; HTTP errors the
+        # page handles (a 409 for a second rating) are not failures.
+        if message.type == "error" and "Failed to load resource" not in message.text:
+            self.errors.append(message.text)
+
+    def foreign(self, origin: str) -> list[str]:
+        """Requests to anything but ``origin``."""
+        want = urlsplit(origin)[:2]
+        return [url for url in self.requests if urlsplit(url)[:2] != want]
+
+
+@pytest.fixture()
+def phone(browser, web_stack: Stack):  # type: ignore[no-untyped-def]
+    """A fresh phone-sized context (empty localStorage) and its page, with a recorder.
+
+    After the test: no CSP violation and no script error happened.
+    """
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True,
+                                  device_scale_factor=1, locale="zh-CN",
+                                  base_url=web_stack.app_url)
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    page.recorder = PageRecorder(page)
+    yield page
+    errors = list(page.recorder.errors)
+    context.close()
+    assert not errors, errors
