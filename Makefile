@@ -21,7 +21,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: help setup run test eval bench lint clean rasa-eval
+.PHONY: help setup run test eval bench lint clean rasa-eval browser
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -37,9 +37,6 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 setup: $(STAMP) ## install both environments, build the model, the index and the Rasa model (only what changed)
-	# Debian's chromium (+ a small CJK font for readable screenshots) for the browser tests
-	# (tests/web): Playwright cannot download its own browser here
-	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium fonts-wqy-microhei)
 	$(PY) -m api.manage build-model
 	$(PY) -m api.manage build-index
 	# .venv-rasa (Python 3.10), NLU data generated from the directory, training if bot/ changed
@@ -48,7 +45,10 @@ setup: $(STAMP) ## install both environments, build the model, the index and the
 run: setup ## set up if needed, then serve Rasa (127.0.0.1:5005) and the API (127.0.0.1:8000)
 	$(PY) -m api.manage run
 
-test: setup ## validate the Rasa data, run Rasa's test stories, then the whole pytest suite
+browser: ## Debian's chromium (+ a small CJK font for screenshots) for tests/web; Playwright cannot download one here
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium fonts-wqy-microhei)
+
+test: setup browser ## validate the Rasa data, run Rasa's test stories, then the whole pytest suite
 	$(RASA) data validate --domain bot/domain.yml --data bot/data --config config.yml --quiet
 	DXE_ACTION_URL=http://127.0.0.1:9/unused DXE_RASA_TOKEN=unused DXE_RASA_TRACKER_DB=var/rasa/test-tracker.db \
 		$(RASA) test core --model $(RASA_MODEL) --stories bot/tests/test_stories.yml \

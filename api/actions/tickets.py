@@ -11,10 +11,16 @@ from starlette.concurrency import run_in_threadpool
 
 from api.actions.payloads import PAYLOAD_KEY
 from api.services.runtime import Runtime
+from api.tickets.messages import (
+    NO_TICKETS,
+    handoff_text,
+    rating_prompt,
+    rating_thanks,
+    status_text,
+)
 from api.tickets.ratings import (
     RATING_LABELS,
     RatingRefused,
-    due_label,
     rating_choices,
     rating_levels,
 )
@@ -77,15 +83,7 @@ class ActionCreateTicket(Action):
                         phone=tracker.get_slot("phone"), district=tracker.get_slot("district"),
                         excerpt=excerpt_of(tracker))
         ticket = await run_in_threadpool(self._runtime.tickets.open, new)
-        due = due_label(ticket.due_at)
-        if ticket.contact:
-            text = (f"已为您转人工，工单号 {ticket.id}。{ticket.district}的包区联系人"
-                    f"{ticket.contact}（{ticket.department}，责任领导{ticket.leader}）负责跟进，"
-                    f"将在 {due} 前给您答复，期间会通过 {ticket.phone} 联系您。")
-        else:
-            text = (f"已为您转人工，工单号 {ticket.id}。热线工作人员会先确认您所在的区，"
-                    f"再交给对应的包区联系人，{due} 前给您答复。")
-        dispatcher.utter_message(text=text + "随时可以说“我的工单进度”查看办理情况。")
+        dispatcher.utter_message(text=handoff_text(ticket))
         dispatcher.utter_message(json_message={PAYLOAD_KEY: {
             "intent": "request_human", "outcome": "handoff", "answer": None,
             "handoff": handoff_payload(ticket),
@@ -112,33 +110,20 @@ class ActionTicketStatus(Action):
         now = self._runtime.tickets.clock()
         cards = [ticket_card(ticket, now) for ticket in tickets]
         if not cards:
-            dispatcher.utter_message(
-                text="您在这里还没有工单。遇到我答不了的问题，可以随时转人工，我会为您建工单并跟踪到底。",
-                buttons=[{"title": "转人工", "payload": "/request_human"}])
+            dispatcher.utter_message(text=NO_TICKETS,
+                                     buttons=[{"title": "转人工", "payload": "/request_human"}])
         else:
-            lines = [f"您有 {len(cards)} 张工单："]
-            for card in cards:
-                lines.append(f"· {card['ticket_id']}：{card['status_label']}，负责人"
-                             f"{card['owner']}，{due_label_of(card)}")
-            dispatcher.utter_message(text="\n".join(lines))
+            dispatcher.utter_message(text=status_text(tickets, now))
         rating = None
         pending = next((t for t in tickets if t.status == "resolved"), None)
         if pending is not None:
-            dispatcher.utter_message(text=f"工单 {pending.id} 已办结，请为这次服务打个分：",
+            dispatcher.utter_message(text=rating_prompt(pending.id),
                                      buttons=rating_buttons(pending.id))
             rating = {"ticket_id": pending.id, "levels": rating_levels()}
         dispatcher.utter_message(json_message={PAYLOAD_KEY: {
             "intent": "ask_ticket_status", "outcome": "status", "answer": None,
             "tickets": cards, "rating": rating}})
         return [SlotSet("ticket_id", None)]
-
-
-def due_label_of(card: dict[str, Any]) -> str:
-    from datetime import datetime
-
-    if card["status"] in ("resolved", "rated", "closed"):
-        return "已办结"
-    return f"答复时限 {due_label(datetime.fromisoformat(card['due_at']))}"
 
 
 class ActionRateService(Action):
@@ -170,12 +155,7 @@ class ActionRateService(Action):
         except RatingRefused as refused:
             dispatcher.utter_message(text=refused.reason)
             return reset
-        if result.rectification_id is not None:
-            text = (f"收到您的评价：{result.label}。很抱歉没让您满意，我们已登记整改事项，"
-                    "15 个工作日内会有专人回访您。")
-        else:
-            text = f"收到您的评价：{result.label}，谢谢！您的评价会帮助我们改进服务。"
-        dispatcher.utter_message(text=text)
+        dispatcher.utter_message(text=rating_thanks(result))
         dispatcher.utter_message(json_message={PAYLOAD_KEY: {
             "intent": "rate_service", "outcome": "rated", "answer": None}})
         return reset
@@ -204,12 +184,11 @@ class ActionAskRating(Action):
         pending = await run_in_threadpool(ratings.pending_ticket, tracker.sender_id)
         if pending is not None:
             ticket_id: str | None = pending.id
-            text = f"工单 {pending.id} 已办结，请为这次服务打个分："
         elif await run_in_threadpool(ratings.conversation_rated, tracker.sender_id):
             return []
         else:
-            ticket_id, text = None, "方便的话，请为这次服务打个分："
-        dispatcher.utter_message(text=text, buttons=rating_buttons(ticket_id))
+            ticket_id = None
+        dispatcher.utter_message(text=rating_prompt(ticket_id), buttons=rating_buttons(ticket_id))
         dispatcher.utter_message(json_message={PAYLOAD_KEY: {
             "rating": {"ticket_id": ticket_id, "levels": rating_levels()}}})
         return []

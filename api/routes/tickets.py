@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import RuntimeDep
 from api.schemas import MAX_SESSION_ID, Channel, TicketCard
+from api.tickets.messages import rating_thanks
 from api.tickets.ratings import RatingRefused
 from api.tickets.views import ticket_card
 
@@ -82,11 +83,9 @@ async def create_rating(body: RatingCreate, runtime: RuntimeDep) -> RatingPublic
         if "没有找到" in refused.reason:
             code = status.HTTP_404_NOT_FOUND
         raise HTTPException(code, refused.reason) from refused
-    message = (f"收到您的评价：{result.label}。很抱歉没让您满意，我们已登记整改，会有专人回访您。"
-               if result.rectification_id else f"收到您的评价：{result.label}，谢谢！")
     return RatingPublic(rating_id=result.rating_id, level=result.level, label=result.label,
                         ticket_id=result.ticket_id, rectification_id=result.rectification_id,
-                        message=message)
+                        message=rating_thanks(result))
 
 
 @router.post("/feedback")

@@ -15,11 +15,11 @@ from api.schemas import Button, Handoff, RatingPrompt, Reply, TicketCard
 from api.services import intent_rules
 from api.services.contact_info import find_company, normalize_phone
 from api.services.conversation_log import ConversationLog
+from api.tickets.messages import NO_TICKETS, handoff_text, rating_prompt, rating_thanks, status_text
 from api.tickets.ratings import (
     RATING_LABELS,
     RatingRefused,
     RatingService,
-    due_label,
     rating_choices,
     rating_levels,
 )
@@ -92,13 +92,8 @@ class DirectTickets:
             session_id=session_id, channel=channel, question=question, company=company,
             phone=phone, district=liaison.district if liaison else None,
             excerpt=f"{excerpt}\n企业：{text}".strip()))
-        due = due_label(ticket.due_at)
-        owner = (f"{ticket.district}的包区联系人{ticket.contact}（{ticket.department}，"
-                 f"责任领导{ticket.leader}）" if ticket.contact else "热线工作人员")
         return DialogueTurn(
-            replies=[Reply(text=f"已为您转人工，工单号 {ticket.id}，由{owner}负责跟进，"
-                                f"{due} 前给您答复，会通过 {phone} 联系您。"
-                                "随时可以说“我的工单进度”查看办理情况。")],
+            replies=[Reply(text=handoff_text(ticket))],
             intent="request_human", outcome="handoff",
             handoff=Handoff(**handoff_payload(ticket)),
             tickets=[TicketCard(**ticket_card(ticket, self.tickets.clock()))])
@@ -110,16 +105,14 @@ class DirectTickets:
         cards = [TicketCard(**ticket_card(t, now)) for t in tickets]
         if not cards:
             return DialogueTurn(
-                replies=[Reply(text="您在这里还没有工单。遇到我答不了的问题，可以随时转人工。",
+                replies=[Reply(text=NO_TICKETS,
                                buttons=[Button(title="转人工", payload="/request_human")])],
                 intent="ask_ticket_status", outcome="status")
-        lines = [f"您有 {len(cards)} 张工单："] + [
-            f"· {c.ticket_id}：{c.status_label}，负责人{c.owner}" for c in cards]
-        replies = [Reply(text="\n".join(lines))]
+        replies = [Reply(text=status_text(tickets, now))]
         rating = None
         pending = next((t for t in tickets if t.status == "resolved"), None)
         if pending is not None:
-            replies.append(Reply(text=f"工单 {pending.id} 已办结，请为这次服务打个分：",
+            replies.append(Reply(text=rating_prompt(pending.id),
                                  buttons=rating_buttons(pending.id)))
             rating = RatingPrompt(ticket_id=pending.id, levels=rating_levels())  # type: ignore[arg-type]
         return DialogueTurn(replies=replies, intent="ask_ticket_status", outcome="status",
@@ -148,6 +141,5 @@ class DirectTickets:
         except RatingRefused as refused:
             return DialogueTurn(replies=[Reply(text=refused.reason)], intent="rate_service",
                                 outcome="rated")
-        text = (f"收到您的评价：{result.label}。很抱歉没让您满意，我们已登记整改，会有专人回访您。"
-                if result.rectification_id else f"收到您的评价：{result.label}，谢谢！")
-        return DialogueTurn(replies=[Reply(text=text)], intent="rate_service", outcome="rated")
+        return DialogueTurn(replies=[Reply(text=rating_thanks(result))], intent="rate_service",
+                            outcome="rated")

@@ -8,7 +8,6 @@ two arrive at once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -231,9 +230,3 @@ class RatingService:
             else:
                 vote.helpful = helpful
 
-
-def due_label(due_at: datetime) -> str:
-    """A deadline as the enterprise reads it: 11月27日 17:30."""
-    from api.tickets.deadlines import BEIJING
-
-    return f"{due_at.astimezone(BEIJING):%m月%d日 %H:%M}"

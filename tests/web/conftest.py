@@ -1,7 +1,7 @@
 """Fixtures for the browser tests: this module's own real stack (app + `rasa run`), and
 Debian's Chromium driven by Playwright at a phone viewport.
 
-`playwright install` cannot download a browser here; `make setup` installs Debian's
+`playwright install` cannot download a browser here; `make browser` (part of `make test`) installs Debian's
 `chromium`, which Playwright launches by path.
 """
 
@@ -43,7 +43,7 @@ def web_stack(runtime, test_settings, tmp_path_factory: pytest.TempPathFactory) 
 def browser():  # type: ignore[no-untyped-def]
     sync_api = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is missing: run `make setup` (installs Debian's chromium)")
+        pytest.fail("Chromium is missing: run `make browser` (installs Debian's chromium)")
     with sync_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
