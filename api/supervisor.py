@@ -9,10 +9,15 @@ from __future__ import annotations
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -21,6 +26,35 @@ from api.settings import PROJECT_ROOT, Settings
 RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
 RASA_MODEL = PROJECT_ROOT / "var" / "rasa" / "models" / "dianxiaoer.tar.gz"
 START_TIMEOUT_SECONDS = 240
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serve_in_thread(app: Any, port: int, timeout: float = 120) -> Iterator[None]:
+    """Serve ``app`` with uvicorn on 127.0.0.1:``port`` in a daemon thread for the block
+    (the tests' and the bench's stacks); raises RuntimeError if it does not start."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + timeout
+        while not server.started and thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if not server.started:
+            raise RuntimeError(f"the app did not start on port {port}")
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
 
 
 DEFAULT_ENDPOINTS = PROJECT_ROOT / "bot" / "endpoints.yml"

@@ -11,12 +11,10 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,7 +23,6 @@ from typing import Any
 
 import httpx
 import numpy as np
-import uvicorn
 import yaml
 
 from api.main import create_app
@@ -33,8 +30,10 @@ from api.settings import PROJECT_ROOT, get_settings
 from api.supervisor import (
     RASA_BIN,
     RASA_MODEL,
+    free_port,
     rasa_command,
     rasa_environment,
+    serve_in_thread,
     wait_until_healthy,
 )
 from knowledge.chunking import split_sentences
@@ -107,15 +106,9 @@ def bench_scale(embedder: Embedder, sizes: list[int], queries: list[str]) -> lis
     return rows
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def bench_chat(queries: list[str], tmp: Path) -> list[str]:
     """End-to-end /api/chat latency against a real uvicorn process."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DXE_DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite3'}"}
     server = subprocess.Popen(
         [sys.executable, "-m", "api.manage", "serve", "--port", str(port)], env=env,
@@ -162,36 +155,26 @@ def _dialogue_stack(tmp: Path) -> Iterator[tuple[str, str]]:
     """
     if not (RASA_BIN.exists() and RASA_MODEL.exists()):
         raise RuntimeError("the Rasa environment or model is missing (make setup)")
-    app_port, rasa_port = _free_port(), _free_port()
+    app_port, rasa_port = free_port(), free_port()
     settings = get_settings().model_copy(update={
         "PORT": app_port, "RASA_URL": f"http://127.0.0.1:{rasa_port}",
         "RASA_TOKEN": DIALOGUE_TOKEN, "RASA_TIMEOUT_SECONDS": 30.0,
         "DATABASE_URL": f"sqlite:///{tmp / 'dialogue-bench.sqlite3'}"})
-    server = uvicorn.Server(uvicorn.Config(create_app(settings=settings), host="127.0.0.1",
-                                           port=app_port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
     with (tmp / "rasa.log").open("w") as log:
         rasa = subprocess.Popen(
             rasa_command(RASA_MODEL, rasa_port, DIALOGUE_TOKEN), cwd=PROJECT_ROOT,
             env=rasa_environment(settings, DIALOGUE_TOKEN, tmp / "tracker.db"),
             stdout=log, stderr=subprocess.STDOUT)
         try:
-            deadline = time.monotonic() + 120
-            while not server.started and thread.is_alive() and time.monotonic() < deadline:
-                time.sleep(0.2)
-            if not server.started:
-                raise RuntimeError("the app did not start")
-            rasa_url = f"http://127.0.0.1:{rasa_port}"
-            if not wait_until_healthy(f"{rasa_url}/", rasa, 240):
-                raise RuntimeError(f"Rasa did not start (its log: {tmp / 'rasa.log'})")
-            yield f"http://127.0.0.1:{app_port}", rasa_url
+            with serve_in_thread(create_app(settings=settings), app_port):
+                rasa_url = f"http://127.0.0.1:{rasa_port}"
+                if not wait_until_healthy(f"{rasa_url}/", rasa, 240):
+                    raise RuntimeError(f"Rasa did not start (its log: {tmp / 'rasa.log'})")
+                yield f"http://127.0.0.1:{app_port}", rasa_url
         finally:
             if rasa.poll() is None:
                 rasa.terminate()
                 rasa.wait(timeout=30)
-            server.should_exit = True
-            thread.join(timeout=30)
 
 
 def _timed_post(client: httpx.Client, url: str, body: dict[str, str]) -> tuple[float, Any]:

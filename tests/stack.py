@@ -8,28 +8,28 @@ Rasa server on purpose.
 
 from __future__ import annotations
 
-import socket
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
-from api.supervisor import RASA_BIN, RASA_MODEL, rasa_command, rasa_environment, wait_until_healthy
+from api.supervisor import (
+    RASA_BIN,
+    RASA_MODEL,
+    free_port,
+    rasa_command,
+    rasa_environment,
+    serve_in_thread,
+    wait_until_healthy,
+)
+
+__all__ = ["TOKEN", "Stack", "free_port", "running_stack"]
 from tests.paths import PROJECT_ROOT
 
 TOKEN = "dialogue-test-token"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Stack:
@@ -60,27 +60,19 @@ def running_stack(runtime, test_settings,  # type: ignore[no-untyped-def]
         "RASA_TIMEOUT_SECONDS": 10.0})
     previous = runtime.settings
     runtime.settings = settings  # the action endpoint checks this token
-    server = uvicorn.Server(uvicorn.Config(create_app(settings=settings, runtime=runtime),
-                                           host="127.0.0.1", port=app_port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
     tracker_db: Path = tmp_path_factory.mktemp("rasa") / "tracker.db"
     log = (tmp_path_factory.mktemp("rasa-log") / "rasa.log").open("w")
     rasa = subprocess.Popen(rasa_command(RASA_MODEL, rasa_port, TOKEN), cwd=PROJECT_ROOT,
                             env=rasa_environment(settings, TOKEN, tracker_db),
                             stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 60
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.2)
-        if not wait_until_healthy(f"http://127.0.0.1:{rasa_port}/", rasa, 240):
-            pytest.fail(f"Rasa did not start; see {log.name}")
-        yield Stack(f"http://127.0.0.1:{app_port}", rasa)
+        with serve_in_thread(create_app(settings=settings, runtime=runtime), app_port):
+            if not wait_until_healthy(f"http://127.0.0.1:{rasa_port}/", rasa, 240):
+                pytest.fail(f"Rasa did not start; see {log.name}")
+            yield Stack(f"http://127.0.0.1:{app_port}", rasa)
     finally:
         if rasa.poll() is None:
             rasa.terminate()
             rasa.wait(timeout=30)
-        server.should_exit = True
-        thread.join(timeout=30)
         runtime.settings = previous
         log.close()

@@ -14,8 +14,6 @@ import os
 import secrets
 import socket
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,12 +23,19 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 import sqlalchemy as sa
-import uvicorn
 
-from api.supervisor import RASA_BIN, RASA_MODEL, rasa_command, rasa_environment, wait_until_healthy
+from api.supervisor import (
+    RASA_BIN,
+    RASA_MODEL,
+    free_port,
+    rasa_command,
+    rasa_environment,
+    serve_in_thread,
+    wait_until_healthy,
+)
 from tests.databases import POSTGRES_URL, postgres_available
 from tests.paths import PROJECT_ROOT
-from tests.stack import TOKEN, free_port
+from tests.stack import TOKEN
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -122,10 +127,6 @@ def replicas(runtime, test_settings,  # type: ignore[no-untyped-def]
         "RASA_ENDPOINTS": REPLICA_ENDPOINTS})
     previous = runtime.settings
     runtime.settings = settings  # the action endpoint checks this token
-    server = uvicorn.Server(uvicorn.Config(create_app(settings=settings, runtime=runtime),
-                                           host="127.0.0.1", port=app_port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
     admin, name, database = _throwaway_database()
     env = _replica_environment(settings, database, tmp)
     logs = [(tmp / f"rasa-{label}.log").open("w") for label in ("a", "b")]
@@ -133,21 +134,18 @@ def replicas(runtime, test_settings,  # type: ignore[no-untyped-def]
                                   cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
                  for port, log in zip((port_a, port_b), logs, strict=True)]
     try:
-        deadline = time.monotonic() + 60
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.2)
-        for port, process, log in zip((port_a, port_b), processes, logs, strict=True):
-            if not wait_until_healthy(f"http://127.0.0.1:{port}/", process,
-                                      START_TIMEOUT_SECONDS):
-                pytest.fail(f"a Rasa replica did not start; see {log.name}")
-        yield Replicas(f"http://127.0.0.1:{port_a}", f"http://127.0.0.1:{port_b}", database)
+        with serve_in_thread(create_app(settings=settings, runtime=runtime), app_port):
+            for port, process, log in zip((port_a, port_b), processes, logs, strict=True):
+                if not wait_until_healthy(f"http://127.0.0.1:{port}/", process,
+                                          START_TIMEOUT_SECONDS):
+                    pytest.fail(f"a Rasa replica did not start; see {log.name}")
+            yield Replicas(f"http://127.0.0.1:{port_a}", f"http://127.0.0.1:{port_b}",
+                           database)
     finally:
         for process in processes:
             _stop(process)
         for log in logs:
             log.close()
-        server.should_exit = True
-        thread.join(timeout=30)
         runtime.settings = previous
         with admin.connect() as connection:
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
