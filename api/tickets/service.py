@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.tickets.deadlines import BEIJING, DeadlinePolicy
@@ -232,8 +232,10 @@ class TicketService:
                 Ticket.due_at < now, Ticket.contacted_at.is_(None) & (Ticket.contact_due_at < now))
             query = query.where(overdue if where.overdue else ~overdue)
         with self._sessions() as session:
-            rows = session.scalars(query.order_by(Ticket.created_at.desc())).all()
-            return list(rows[where.offset:where.offset + where.limit]), len(rows)
+            total = session.scalar(select(func.count()).select_from(query.subquery()))
+            rows = session.scalars(query.order_by(Ticket.created_at.desc(), Ticket.id)
+                                   .offset(where.offset).limit(where.limit)).all()
+            return list(rows), int(total or 0)
 
     def for_identity(self, session_id: str, limit: int = 10) -> list[Ticket]:
         """The tickets of a chat session, and of the same enterprise (company + phone) on

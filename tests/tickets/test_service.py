@@ -122,3 +122,15 @@ def test_same_company_and_phone_link_tickets_across_channels(tickets: TicketServ
     assert mine == {web.id, wechat.id}
     assert other.id not in mine
     assert tickets.for_identity("nobody") == []
+
+
+def test_listing_pages_in_the_database_and_counts_all(tickets: TicketService,
+                                                      clock: Clock) -> None:
+    opened = []
+    for _ in range(3):
+        opened.append(tickets.open(new()).id)
+        clock.advance(minutes=1)
+    first, count = tickets.list(TicketFilter(limit=2))
+    rest, again = tickets.list(TicketFilter(limit=2, offset=2))
+    assert count == again == 3
+    assert [t.id for t in first + rest] == list(reversed(opened))  # newest first
