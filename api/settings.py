@@ -42,8 +42,10 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / "bot" / "endpoints.yml",
         description="Rasa's endpoints file; bot/endpoints.replicas.yml for several replicas "
                     "(PostgreSQL tracker store, Redis lock store); relative = to the repo root")
-    ANSWER_THRESHOLD: float = Field(default=0.5, ge=0, le=1,
-                                    description="min calibrated confidence to answer")
+    ANSWER_THRESHOLD: float | None = Field(
+        default=None, ge=0, le=1,
+        description="min calibrated confidence to answer; unset = the threshold chosen with "
+                    "the calibration (CALIBRATION_FILE)")
     FAQ_VERBATIM_SIMILARITY: float = Field(
         default=0.93, ge=0, le=1,
         description="cosine to an FAQ question above which its answer is given verbatim")

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -89,9 +90,12 @@ def rasa_environment(settings: Settings, token: str, tracker_db: Path) -> dict[s
 
     ``tracker_db`` is the SQLite file of bot/endpoints.yml; the PostgreSQL and Redis
     settings of bot/endpoints.replicas.yml come from the environment, else
-    :data:`REPLICA_DEFAULTS`.
+    :data:`REPLICA_DEFAULTS`. ``PYTHONPATH`` starts with the repo root, so the model's
+    custom NLU components (``bot.components.*`` in config.yml) import wherever Rasa runs.
     """
-    return {**REPLICA_DEFAULTS, **os.environ, "DXE_RASA_TOKEN": token,
+    pythonpath = os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH"))
+                                 if p)
+    return {**REPLICA_DEFAULTS, **os.environ, "DXE_RASA_TOKEN": token, "PYTHONPATH": pythonpath,
             "DXE_ACTION_URL": f"http://{settings.HOST}:{settings.PORT}/webhook/actions",
             "DXE_RASA_TRACKER_DB": str(tracker_db),
             "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
@@ -160,3 +164,53 @@ def run_stack(settings: Settings) -> int:
     finally:
         _stop(app)
         _stop(rasa)
+
+
+@dataclass(frozen=True, slots=True)
+class RunningStack:
+    """Where a :func:`dialogue_stack` serves, and the settings it runs with."""
+
+    app_url: str
+    rasa_url: str
+    settings: Settings
+    rasa: subprocess.Popen  # type: ignore[type-arg]
+
+
+@contextmanager
+def dialogue_stack(settings: Settings, workdir: Path, token: str, runtime: Any = None,
+                   rasa_timeout: float = 30.0) -> Iterator[RunningStack]:
+    """The app in a uvicorn thread and a real ``rasa run`` subprocess, on free ports.
+
+    Used by the tests, ``make eval`` and ``make bench``. ``runtime`` (an
+    :class:`api.services.runtime.Runtime`) is shared when given, and its settings carry the
+    stack's token meanwhile (the action endpoint checks it). Rasa's tracker store and log go
+    to ``workdir``. Raises RuntimeError when Rasa is not built or does not come up.
+    """
+    from api.main import create_app
+
+    if not (RASA_BIN.exists() and RASA_MODEL.exists()):
+        raise RuntimeError("the Rasa environment or model is missing: run `make setup`")
+    app_port, rasa_port = free_port(), free_port()
+    stack_settings = settings.model_copy(update={
+        "PORT": app_port, "RASA_URL": f"http://127.0.0.1:{rasa_port}", "RASA_TOKEN": token,
+        "RASA_TIMEOUT_SECONDS": rasa_timeout})
+    previous = runtime.settings if runtime is not None else None
+    if runtime is not None:
+        runtime.settings = stack_settings
+    log_path = workdir / "rasa.log"
+    with log_path.open("w") as log:
+        rasa = subprocess.Popen(
+            rasa_command(RASA_MODEL, rasa_port, token), cwd=PROJECT_ROOT,
+            env=rasa_environment(stack_settings, token, workdir / "tracker.db"),
+            stdout=log, stderr=subprocess.STDOUT)
+        try:
+            with serve_in_thread(create_app(settings=stack_settings, runtime=runtime), app_port):
+                rasa_url = f"http://127.0.0.1:{rasa_port}"
+                if not wait_until_healthy(f"{rasa_url}/", rasa, START_TIMEOUT_SECONDS):
+                    raise RuntimeError(f"Rasa did not start (its log: {log_path})")
+                yield RunningStack(f"http://127.0.0.1:{app_port}", rasa_url, stack_settings,
+                                   rasa)
+        finally:
+            _stop(rasa)
+            if runtime is not None:
+                runtime.settings = previous

@@ -16,8 +16,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,17 +23,8 @@ import httpx
 import numpy as np
 import yaml
 
-from api.main import create_app
 from api.settings import PROJECT_ROOT, get_settings
-from api.supervisor import (
-    RASA_BIN,
-    RASA_MODEL,
-    free_port,
-    rasa_command,
-    rasa_environment,
-    serve_in_thread,
-    wait_until_healthy,
-)
+from api.supervisor import dialogue_stack, free_port
 from knowledge.chunking import split_sentences
 from knowledge.corpus import load_knowledge_base
 from retrieval.build import build_from_units, tokenizer_for
@@ -147,36 +136,6 @@ DIALOGUE_MESSAGES = (("chitchat", "你好"), ("policy", "高企认定需要满�
 DIALOGUE_TOKEN = "bench-dialogue-token"
 
 
-@contextmanager
-def _dialogue_stack(tmp: Path) -> Iterator[tuple[str, str]]:
-    """The app in a uvicorn thread and `rasa run` as a subprocess, as tests/dialogue does.
-
-    Yields (app URL, Rasa URL); raises RuntimeError when either does not come up.
-    """
-    if not (RASA_BIN.exists() and RASA_MODEL.exists()):
-        raise RuntimeError("the Rasa environment or model is missing (make setup)")
-    app_port, rasa_port = free_port(), free_port()
-    settings = get_settings().model_copy(update={
-        "PORT": app_port, "RASA_URL": f"http://127.0.0.1:{rasa_port}",
-        "RASA_TOKEN": DIALOGUE_TOKEN, "RASA_TIMEOUT_SECONDS": 30.0,
-        "DATABASE_URL": f"sqlite:///{tmp / 'dialogue-bench.sqlite3'}"})
-    with (tmp / "rasa.log").open("w") as log:
-        rasa = subprocess.Popen(
-            rasa_command(RASA_MODEL, rasa_port, DIALOGUE_TOKEN), cwd=PROJECT_ROOT,
-            env=rasa_environment(settings, DIALOGUE_TOKEN, tmp / "tracker.db"),
-            stdout=log, stderr=subprocess.STDOUT)
-        try:
-            with serve_in_thread(create_app(settings=settings), app_port):
-                rasa_url = f"http://127.0.0.1:{rasa_port}"
-                if not wait_until_healthy(f"{rasa_url}/", rasa, 240):
-                    raise RuntimeError(f"Rasa did not start (its log: {tmp / 'rasa.log'})")
-                yield f"http://127.0.0.1:{app_port}", rasa_url
-        finally:
-            if rasa.poll() is None:
-                rasa.terminate()
-                rasa.wait(timeout=30)
-
-
 def _timed_post(client: httpx.Client, url: str, body: dict[str, str]) -> tuple[float, Any]:
     started = time.perf_counter()
     response = client.post(url, json=body)
@@ -215,8 +174,10 @@ def bench_dialogue(tmp: Path, turns: int) -> list[str]:
     paths alternate, so load from other processes hits both alike.
     """
     try:
-        with _dialogue_stack(tmp) as (app_url, rasa_url):
-            timings = _measure_turns(app_url, rasa_url, turns)
+        settings = get_settings().model_copy(update={
+            "DATABASE_URL": f"sqlite:///{tmp / 'dialogue-bench.sqlite3'}"})
+        with dialogue_stack(settings, tmp, DIALOGUE_TOKEN) as stack:
+            timings = _measure_turns(stack.app_url, stack.rasa_url, turns)
     except RuntimeError as exc:
         return [f"dialogue turn: skipped — {exc}"]
     if isinstance(timings, str):

@@ -4,15 +4,20 @@ Run with the APP's venv from the repo root (bot/scripts/train.sh does it before 
 
     .venv/bin/python bot/generate_nlu.py [--check]
 
-Reads knowledge/data/directory.yml (through ``knowledge.directory.LiaisonDirectory``, so the
-bot and the app agree on every alias) and knowledge/data/dictionary.txt, and writes
+Reads knowledge/data/directory.yml and the gazetteer beside it, knowledge/data/gazetteer.yml
+(through ``knowledge.directory.LiaisonDirectory``, so the bot and the app agree on every
+alias and place), and knowledge/data/dictionary.txt, and writes
 
 * ``bot/data/nlu/generated_districts.yml``: a ``lookup: district`` table of every district
-  name and alias, and one ``synonym:`` entry per district mapping each alias (and the
-  traditional-character spelling of every name) to the canonical district name;
+  name, alias and resolved gazetteer place (streets and towns with their short forms,
+  parks, campuses, stations, landmarks, English names), and one ``synonym:`` entry per
+  district mapping each of them (and the traditional-character spelling of every name) to
+  the canonical district name — 关东街道 / 光谷软件园 / Wuhan University → 东湖高新区 /
+  东湖高新区 / 武昌区. Places the gazetteer leaves unresolved (光谷广场, 汉口 …) are not
+  district values;
 * ``bot/jieba_dict/districts.txt``: a jieba user dictionary with the same names plus the
   domain terms of knowledge/data/dictionary.txt, so that jieba keeps 光谷 / 东湖高新区 /
-  高企认定 in one token and entity spans line up with tokens.
+  关东街道 / 高企认定 in one token and entity spans line up with tokens.
 
 Both outputs are committed (so a developer sees them) but regenerated on every train.
 ``--check`` only reports whether they are up to date (exit 1 when they are not).
@@ -33,6 +38,7 @@ import zhconv  # noqa: E402  (the app's dependency, used by knowledge.text too)
 from knowledge.directory import LiaisonDirectory  # noqa: E402
 
 DIRECTORY = ROOT / "knowledge" / "data" / "directory.yml"
+GAZETTEER = ROOT / "knowledge" / "data" / "gazetteer.yml"  # read by LiaisonDirectory.from_yaml
 DICTIONARY = ROOT / "knowledge" / "data" / "dictionary.txt"
 NLU_OUT = ROOT / "bot" / "data" / "nlu" / "generated_districts.yml"
 JIEBA_OUT = ROOT / "bot" / "jieba_dict" / "districts.txt"
@@ -54,13 +60,14 @@ BOT_TERMS = (
 
 YAML_HEADER = """\
 # GENERATED FILE — do not edit by hand.
-# Written by bot/generate_nlu.py from knowledge/data/directory.yml; regenerated on every
-# train (bot/scripts/train.sh). It is committed so developers can see what the bot knows:
-# to change a district or an alias, edit knowledge/data/directory.yml and retrain.
+# Written by bot/generate_nlu.py from knowledge/data/directory.yml and
+# knowledge/data/gazetteer.yml; regenerated on every train (bot/scripts/train.sh). It is
+# committed so developers can see what the bot knows: to change a district or an alias,
+# edit directory.yml; a street, place or English name, gazetteer.yml; then retrain.
 """
 
 JIEBA_HEADER = (
-    "#GENERATED_by_bot/generate_nlu.py_from_knowledge/data/directory.yml_and_dictionary.txt"
+    "#GENERATED_by_bot/generate_nlu.py_from_knowledge/data/directory.yml,gazetteer.yml_and_dictionary.txt"
     "—regenerated_on_every_train—do_not_edit"
 )
 
@@ -84,13 +91,21 @@ def _yaml_item(text: str) -> str:
 
 
 def district_names(directory: LiaisonDirectory) -> list[tuple[str, list[str]]]:
-    """(canonical name, every other spelling that should map to it), in directory order."""
+    """(canonical name, every other spelling that should map to it), in directory order:
+    the district's aliases, then its gazetteer places (``Liaison.names``), each followed by
+    its traditional spellings; Rasa compares synonyms in lower case, so spellings that
+    differ only in case are kept once."""
     result = []
+    owner: dict[str, str] = {}  # lower-cased spelling → its district, to refuse a clash
     for liaison in directory.liaisons:
         spellings: list[str] = []
         for name in liaison.names:
             for form in (name, *_traditional_forms(name)):
-                if form != liaison.district and form not in spellings:
+                key = form.lower()
+                if owner.setdefault(key, liaison.district) != liaison.district:
+                    raise ValueError(f"{form!r} would map to both {owner[key]} and "
+                                     f"{liaison.district}")
+                if key != liaison.district.lower() and key not in {s.lower() for s in spellings}:
                     spellings.append(form)
         result.append((liaison.district, spellings))
     return result
@@ -162,7 +177,8 @@ def main(argv: list[str] | None = None) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(outputs[path], encoding="utf-8")
     status = ", ".join(str(p.relative_to(ROOT)) for p in stale) or "nothing (up to date)"
-    print(f"generate_nlu: {len(directory)} districts; wrote {status}")
+    names = sum(1 + len(spellings) for _, spellings in district_names(directory))
+    print(f"generate_nlu: {len(directory)} districts, {names} names and spellings; wrote {status}")
     return 0
 
 

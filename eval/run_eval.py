@@ -1,224 +1,169 @@
-"""Evaluate answers against ``eval/questions.yml``; ``--fit`` refits the confidence calibration.
+"""``make eval``: the dev and the blind set, through the real product, side by side.
 
-Metrics, per split (dev is used for fitting, test only for reporting):
-- clause / doc Hit@1, Hit@3, MRR of the retrieval ranking;
-- answer accuracy: answered and the first citation is right; wrong answers: answered but wrong;
-- liaison / leader accuracy of directory answers;
-- decline precision and recall (should-decline questions vs. everything in scope).
+Every question goes through ``/api/chat`` in a fresh conversation twice: with the real Rasa
+server behind the app (the product) and with the app alone (its direct, degraded mode).
+Retrieval alone is scored too (rank of the right source). The blind set's multi-turn
+handoffs are played by a scripted enterprise that answers whatever the assistant asks.
+
+``--fit`` refits the confidence model and the answer threshold on the dev set first
+(``eval/calibration.json``); the blind set is never used for fitting or tuning.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections import defaultdict
-from dataclasses import dataclass
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-import numpy as np
-import yaml
-
-from api.services.assistant import REFERRAL_OVERRIDE, AssistantTurn
+from api.main import create_app
 from api.services.runtime import Runtime
 from api.settings import get_settings
-from knowledge.referrals import match_referral
+from api.supervisor import dialogue_stack, free_port, serve_in_thread
+from eval import calibrate, report
+from eval.probes import ChatProbe
+from eval.scoring import (
+    DialogueResult,
+    Judged,
+    confusion,
+    place_breakdown,
+    retrieval_rank,
+    run_dialogue,
+    run_questions,
+    summarise,
+)
+from eval.sets import Dialogue, Question, load_dialogues, load_questions
 from retrieval.calibration import Calibration
-from retrieval.searcher import SearchResult
 
-QUESTIONS = Path(__file__).resolve().parent / "questions.yml"
-
-
-@dataclass
-class Outcome:
-    """What happened to one question."""
-
-    kind: str
-    split: str
-    rank: int | None  # 1-based rank of the first correct hit (retrieval kinds)
-    answered: bool
-    correct: bool  # answered with the right source / district / leader
-    features: tuple[float, ...] | None
-    top_correct: bool
-    confidence: float = 0.0
-    routed_to_retrieval: bool = False
-    referral: bool = False
+EVAL_TOKEN = "eval-dialogue-token"
 
 
-def _expected(item: dict) -> list[str]:  # type: ignore[type-arg]
-    expect = item.get("expect")
-    if expect is None:
-        return []
-    return [str(e) for e in expect] if isinstance(expect, list) else [str(expect)]
+@contextmanager
+def direct_app(runtime: Runtime) -> Iterator[str]:
+    """The app alone (no dialogue server): its direct, degraded mode."""
+    port = free_port()
+    settings = runtime.settings.model_copy(update={"RASA_URL": "", "PORT": port})
+    with serve_in_thread(create_app(settings=settings, runtime=runtime), port):
+        yield f"http://127.0.0.1:{port}"
 
 
-def _matches(runtime: Runtime, chunk_id: str, kind: str, expected: list[str]) -> bool:
-    chunk = runtime.knowledge.chunk(chunk_id)
-    if kind == "clause":  # the clause itself, or an FAQ / guide section resting on it
-        return any(chunk.section.startswith(label) or label in (chunk.label or "")
-                   for label in expected)
-    return chunk.doc_id in expected
-
-
-def _features(result: SearchResult) -> tuple[float, ...] | None:
-    return result.hits[0].features if result.hits else None
-
-
-def evaluate(runtime: Runtime, items: list[dict]) -> list[Outcome]:  # type: ignore[type-arg]
-    """Run every question through the searcher and the assistant."""
-    assistant = runtime.assistant()
-    searcher = runtime.searcher
-    assert searcher is not None, runtime.index_state.detail
-    outcomes = []
-    for item in items:
-        kind, expected = item["kind"], _expected(item)
-        turn: AssistantTurn = assistant.respond(item["q"])
-        answered = turn.answer is not None and turn.outcome in ("answered", "liaison")
-        rank, features, top_correct, confidence = None, None, False, 0.0
-        if kind in ("clause", "doc", "decline"):
-            result = searcher.search(item["q"], k=10)
-            features = _features(result)
-            confidence = result.confidence
-            if kind != "decline":
-                rank = next((i for i, hit in enumerate(result.hits, start=1)
-                             if _matches(runtime, hit.chunk_id, kind, expected)), None)
-                top_correct = rank == 1
-        if kind in ("clause", "doc"):
-            first = turn.answer.citations[0] if answered and turn.answer else None
-            correct = bool(first) and any(
-                (kind == "clause" and first.section.startswith(label)) or
-                (kind == "doc" and first.doc_id == label) for label in expected)
-        elif kind == "liaison":
-            correct = answered and turn.intent == "ask_liaison" and bool(expected) and \
-                all(any(e in c.snippet for c in turn.answer.citations) for e in expected)
-        elif kind == "leader":
-            correct = answered and all(e in turn.texts[0] for e in expected)
-        else:
-            correct = not answered
-        outcomes.append(Outcome(
-            kind, item.get("split", "test"), rank, answered, correct, features, top_correct,
-            confidence, turn.intent in ("ask_policy", "out_of_scope"),
-            match_referral(item["q"], runtime.knowledge.referrals) is not None))
-    return outcomes
-
-
-def _ratio(numerator: float, denominator: float) -> str:
-    return f"{numerator / denominator:6.3f}" if denominator else "   n/a"
-
-
-def report(outcomes: list[Outcome]) -> str:
-    """The metrics table."""
-    lines = []
-    header = (f"{'split':<6}{'kind':<9}{'n':>5}{'Hit@1':>8}{'Hit@3':>8}{'MRR':>8}"
-              f"{'ans.acc':>9}{'wrong':>7}")
-    lines.append(header)
-    lines.append("-" * len(header))
-    for split in ("dev", "test", "all"):
-        chosen = [o for o in outcomes if split == "all" or o.split == split]
-        by_kind: dict[str, list[Outcome]] = defaultdict(list)
-        for outcome in chosen:
-            by_kind[outcome.kind].append(outcome)
-        for kind in ("clause", "doc"):
-            group = by_kind.get(kind, [])
-            if not group:
-                continue
-            n = len(group)
-            hit1 = sum(o.rank == 1 for o in group)
-            hit3 = sum(o.rank is not None and o.rank <= 3 for o in group)
-            mrr = sum(1 / o.rank for o in group if o.rank) / n
-            wrong = sum(o.answered and not o.correct for o in group)
-            lines.append(f"{split:<6}{kind:<9}{n:>5}{_ratio(hit1, n):>8}{_ratio(hit3, n):>8}"
-                         f"{mrr:8.3f}{_ratio(sum(o.correct for o in group), n):>9}{wrong:>7}")
-        for kind in ("liaison", "leader"):
-            group = by_kind.get(kind, [])
-            if group:
-                lines.append(f"{split:<6}{kind:<9}{len(group):>5}{'':>24}"
-                             f"{_ratio(sum(o.correct for o in group), len(group)):>9}")
-        should = [o for o in chosen if o.kind == "decline"]
-        in_scope = [o for o in chosen if o.kind in ("clause", "doc")]
-        declined_right = sum(not o.answered for o in should)
-        declined_wrong = sum(not o.answered for o in in_scope)
-        precision = _ratio(declined_right, declined_right + declined_wrong)
-        recall = _ratio(declined_right, len(should))
-        lines.append(f"{split:<6}{'decline':<9}{len(should):>5}  precision {precision}  "
-                     f"recall {recall}")
-        lines.append("")
-    return "\n".join(lines)
-
-
-def threshold_sweep(outcomes: list[Outcome], split: str = "dev") -> str:
-    """What each answer threshold would do, for questions routed to retrieval."""
-    rows = [o for o in outcomes if o.split == split and o.routed_to_retrieval]
-    lines = [f"threshold sweep on the {split} split ({len(rows)} questions routed to retrieval)",
-             f"{'thr':>5}{'ans.acc':>9}{'wrong':>7}{'decl.P':>8}{'decl.R':>8}"]
-    for threshold in np.arange(0.2, 0.86, 0.05):
-        def answers(o: Outcome, t: float = float(threshold)) -> bool:
-            return o.confidence >= (max(t, REFERRAL_OVERRIDE) if o.referral else t)
-        in_scope = [o for o in rows if o.kind in ("clause", "doc")]
-        should = [o for o in rows if o.kind == "decline"]
-        right = sum(answers(o) and o.top_correct for o in in_scope)
-        wrong = sum(answers(o) and not o.top_correct for o in in_scope) + \
-            sum(answers(o) for o in should)
-        declined_right = sum(not answers(o) for o in should)
-        declined_wrong = sum(not answers(o) for o in in_scope)
-        lines.append(f"{threshold:5.2f}{_ratio(right, len(in_scope)):>9}{wrong:>7}"
-                     f"{_ratio(declined_right, declined_right + declined_wrong):>8}"
-                     f"{_ratio(declined_right, len(should)):>8}")
-    return "\n".join(lines)
-
-
-def fit_calibration(outcomes: list[Outcome], runtime: Runtime) -> Calibration:
-    """Logistic regression on the dev split: does the top hit answer the question?
-
-    The referral examples of ``referrals.yml`` (other agencies' questions, not in the
-    question set) join the dev split as negatives. Features are standardised for the fit
-    and the coefficients mapped back to raw feature values.
-    """
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.preprocessing import StandardScaler
-
+def run_path(probe: ChatProbe, runtime: Runtime, sets: dict[str, list[Question]],
+             dialogues: list[Dialogue], name: str
+             ) -> dict[str, tuple[list[Judged], list[DialogueResult]]]:
+    """Every set through one path."""
     assert runtime.searcher is not None
-    rows = [(o.features, int(o.top_correct)) for o in outcomes
-            if o.split == "dev" and o.features is not None
-            and o.kind in ("clause", "doc", "decline")]
-    for referral in runtime.knowledge.referrals:
-        for example in referral.examples:
-            features = _features(runtime.searcher.search(example, k=10))
-            if features is not None:
-                rows.append((features, 0))
-    x = np.array([features for features, _ in rows])
-    y = np.array([label for _, label in rows])
-    scaler = StandardScaler().fit(x)
-    model = LogisticRegression(C=1.0, max_iter=1000).fit(scaler.transform(x), y)
-    coefficients = model.coef_[0] / scaler.scale_
-    intercept = model.intercept_[0] - float(np.sum(model.coef_[0] * scaler.mean_ / scaler.scale_))
-    return Calibration(float(intercept), tuple(float(c) for c in coefficients))
+    results = {}
+    for set_name, questions in sets.items():
+        print(f"  {name}: {set_name} ({len(questions)} questions)…", file=sys.stderr)
+        rows = run_questions(probe, runtime.knowledge, runtime.searcher, questions, name)
+        played = [run_dialogue(probe, d, f"{name}-dialogue-{d.id}") for d in dialogues] \
+            if set_name == "blind" else []
+        results[set_name] = (rows, played)
+    return results
+
+
+def fit_on_dev(runtime: Runtime, dev: list[Question], path: Path) -> str:
+    """Refit the calibration and the threshold on dev; returns the sweep table."""
+    assert runtime.searcher is not None
+    searcher = runtime.searcher
+    rows = []
+    for question in dev:
+        if question.kind not in ("inscope", "outscope"):
+            continue
+        rank, features, _ = retrieval_rank(runtime.knowledge, searcher, question)
+        rows.append(Judged(question, None, False, rank, features,  # type: ignore[arg-type]
+                           top_correct=rank == 1))
+    fitted = calibrate.fit(rows, runtime.knowledge, searcher)
+    table = calibrate.sweep(rows, fitted, runtime.knowledge)
+    chosen = calibrate.best_threshold(table)
+    Calibration(fitted.intercept, fitted.coefficients, chosen).save(
+        path, note=f"fitted on the dev set ({len(rows)} questions + referral examples); "
+                   f"threshold by cost {calibrate.WRONG_COST:g}:{calibrate.DECLINE_COST:g}")
+    runtime.load_index()
+    return calibrate.sweep_table(table, chosen)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Print the metrics; with --fit, refit and save the calibration first."""
+    """Print the tables; with --fit, refit and save the calibration first."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--fit", action="store_true", help="refit the confidence calibration")
-    parser.add_argument("--questions", type=Path, default=QUESTIONS)
-    parser.add_argument("--sweep", action="store_true", help="print a threshold sweep (dev)")
+    parser.add_argument("--fit", action="store_true", help="refit calibration + threshold on dev")
+    parser.add_argument("--sweep", action="store_true", help="print the dev threshold sweep")
+    parser.add_argument("--sets", default="dev,blind", help="comma-separated: dev, blind")
+    parser.add_argument("--no-rasa", action="store_true", help="direct path only")
+    parser.add_argument("--no-direct", action="store_true", help="Rasa path only")
+    parser.add_argument("--failures", type=Path, help="write every wrong row to this file")
     args = parser.parse_args(argv)
-    items = yaml.safe_load(args.questions.read_text(encoding="utf-8"))
-    settings = get_settings()
+
+    workdir = Path(tempfile.mkdtemp(prefix="dxe-eval-"))
+    settings = get_settings().model_copy(update={
+        "DATABASE_URL": f"sqlite:///{workdir / 'eval.sqlite3'}",
+        "ESCALATION_INTERVAL_SECONDS": 0})
     runtime = Runtime.start(settings)
-    if args.fit:
-        calibration = fit_calibration(evaluate(runtime, items), runtime)
-        calibration.save(settings.CALIBRATION_FILE,
-                         note=f"fitted on the dev split of {args.questions.name}")
-        print(f"calibration fitted on the dev split → {settings.CALIBRATION_FILE}: {calibration}")
-        runtime.load_index()
-    outcomes = evaluate(runtime, items)
-    counts = defaultdict(int)
-    for outcome in outcomes:
-        counts[outcome.kind] += 1
-    print(f"{len(items)} questions: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
-    print(f"answer threshold {settings.ANSWER_THRESHOLD}, model {settings.EMBEDDING_MODEL}\n")
-    print(report(outcomes))
-    if args.sweep:
-        print(threshold_sweep(outcomes, "dev"))
+    if runtime.searcher is None:
+        print(f"index not served: {runtime.index_state.detail} (run make setup)", file=sys.stderr)
+        return 1
+    sets = {name: load_questions(name) for name in args.sets.split(",")}
+    dialogues = load_dialogues() if "blind" in sets else []
+    sweep = None
+    if args.fit or args.sweep:
+        dev = sets.get("dev") or load_questions("dev")
+        if args.fit:
+            sweep = fit_on_dev(runtime, dev, settings.CALIBRATION_FILE)
+        else:
+            rows = [Judged(q, None, False, *retrieval_rank(runtime.knowledge,  # type: ignore[arg-type]
+                                                           runtime.searcher, q)[:2])
+                    for q in dev if q.kind in ("inscope", "outscope")]
+            for row in rows:
+                row.top_correct = row.rank == 1
+            table = calibrate.sweep(rows, runtime.searcher.calibration, runtime.knowledge)
+            sweep = calibrate.sweep_table(table, runtime.answer_threshold)
+
+    paths: dict[str, dict[str, tuple[list[Judged], list[DialogueResult]]]] = {}
+    if not args.no_rasa:
+        try:
+            with dialogue_stack(settings, workdir, EVAL_TOKEN, runtime=runtime) as stack:
+                probe = ChatProbe(stack.app_url, stack.rasa_url, EVAL_TOKEN)
+                paths["rasa"] = run_path(probe, runtime, sets, dialogues, "rasa")
+                probe.close()
+        except RuntimeError as exc:
+            print(f"Rasa path skipped: {exc}", file=sys.stderr)
+    if not args.no_direct:
+        with direct_app(runtime) as url:
+            probe = ChatProbe(url)
+            paths["direct"] = run_path(probe, runtime, sets, dialogues, "direct")
+            probe.close()
+
+    searcher = runtime.searcher
+    print(f"answer threshold {runtime.answer_threshold:.2f} "
+          f"({'setting' if settings.ANSWER_THRESHOLD is not None else 'calibration'}), "
+          f"model {settings.EMBEDDING_MODEL}, {len(searcher.index.units)} index units\n")
+    for path_name, results in paths.items():
+        columns = {name: summarise(rows, played if name == "blind" else None)
+                   for name, (rows, played) in results.items()}
+        title = {"rasa": "through /api/chat with the Rasa server (the product)",
+                 "direct": "through /api/chat, direct mode (Rasa down)"}[path_name]
+        print(report.side_by_side(title, columns) + "\n")
+    if "rasa" in paths and "blind" in paths["rasa"]:
+        rows, _ = paths["rasa"]["blind"]
+        print(report.places_table(place_breakdown(rows)))
+        print()
+        print(report.confusion_table(confusion(rows)) + "\n")
+    if "rasa" in paths and "direct" in paths:
+        for name in paths["rasa"]:
+            pairs = zip(paths["rasa"][name][0], paths["direct"][name][0], strict=True)
+            same = [a.correct == b.correct for a, b in pairs]
+            print(f"{name}: Rasa and direct paths agree on right/wrong for "
+                  f"{sum(same)}/{len(same)} questions")
+    if sweep:
+        print("\n" + sweep)
+    if args.failures:
+        text = "\n\n".join(f"== {path} / {name}\n" + report.failures(rows, played)
+                           for path, results in paths.items()
+                           for name, (rows, played) in results.items())
+        args.failures.write_text(text, encoding="utf-8")
+        print(f"\nwrong rows written to {args.failures}")
     runtime.close()
     return 0
 

@@ -13,15 +13,27 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-FEATURES = ("dense", "coverage", "fused", "gap", "agreement")
+# What a hit is judged by (retrieval.searcher.SearchHit.features gives them in this order):
+# its best-unit cosine, idf-weighted keyword coverage of the query, fused score and lead
+# over the next candidate, whether both searches put it first, its cosine lead over the
+# best other candidate, its BM25 score, whether the best unit is an FAQ question /
+# paraphrase or a clause sentence, and three facts of the query: its share of Latin letters
+# (English questions match no Chinese keywords), its length (capped at 60 characters, as a
+# share) and whether it names another agency's topic (knowledge/data/referrals.yml).
+FEATURES = ("dense", "coverage", "fused", "gap", "agreement", "dense_gap", "sparse",
+            "question_unit", "sentence_unit", "latin", "length", "referral")
+DEFAULT_THRESHOLD = 0.5
 
 
 @dataclass(frozen=True, slots=True)
 class Calibration:
-    """Logistic-regression intercept and one coefficient per feature in :data:`FEATURES`."""
+    """Logistic-regression intercept, one coefficient per feature in :data:`FEATURES`, and
+    the answer threshold chosen with it (the minimum confidence to answer)."""
 
     intercept: float = -3.0
-    coefficients: tuple[float, ...] = field(default=(0.0, 3.0, 0.5, 1.0, 1.5))
+    coefficients: tuple[float, ...] = field(
+        default=(0.0, 3.0, 0.5, 1.0, 1.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, -2.0))
+    threshold: float = DEFAULT_THRESHOLD
 
     def __post_init__(self) -> None:
         if len(self.coefficients) != len(FEATURES):
@@ -40,10 +52,12 @@ class Calibration:
         data = json.loads(path.read_text(encoding="utf-8"))
         if list(data.get("features", [])) != list(FEATURES):
             return cls()  # fitted for other features: not applicable
-        return cls(float(data["intercept"]), tuple(float(c) for c in data["coefficients"]))
+        return cls(float(data["intercept"]), tuple(float(c) for c in data["coefficients"]),
+                   float(data.get("threshold", DEFAULT_THRESHOLD)))
 
     def save(self, path: Path, note: str = "") -> None:
         """Write the coefficients as JSON."""
         path.write_text(json.dumps({"features": list(FEATURES), "intercept": self.intercept,
-                                    "coefficients": list(self.coefficients), "note": note},
+                                    "coefficients": list(self.coefficients),
+                                    "threshold": self.threshold, "note": note},
                                    ensure_ascii=False, indent=2), encoding="utf-8")

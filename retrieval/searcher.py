@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from knowledge.referrals import Referral, match_referral
 from knowledge.text import normalize_text
 from retrieval.calibration import Calibration
 from retrieval.embedder import Embedder
 from retrieval.fusion import zscore_fusion
 from retrieval.index import HybridIndex, UnitHit
 from retrieval.tokenizer import ChineseTokenizer
-from retrieval.units import IndexUnit
+from retrieval.units import IndexUnit, UnitKind
+
+_LATIN = re.compile(r"[a-z]")
+LENGTH_CAP = 60  # characters; longer queries count as this long
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,12 +33,33 @@ class SearchHit:
     best_unit: IndexUnit  # the unit closest to the query
     gap: float = 0.0  # lead of ``score`` over the best other candidate's
     agreement: float = 0.0  # 1 if both searches ranked this chunk first, 0.5 if one did
+    dense_gap: float = 0.0  # lead of ``dense`` over the best other candidate's
+    query: QueryTraits = field(default_factory=lambda: QueryTraits(0.0, 0.0, False))
     confidence: float = 0.0  # calibrated probability that this chunk answers the query
 
     @property
     def features(self) -> tuple[float, ...]:
         """The calibration features, in the order of :data:`retrieval.calibration.FEATURES`."""
-        return (self.dense, self.coverage, self.score, self.gap, self.agreement)
+        kind = self.best_unit.kind
+        return (self.dense, self.coverage, self.score, self.gap, self.agreement, self.dense_gap,
+                self.sparse, float(kind == UnitKind.QUESTION), float(kind == UnitKind.SENTENCE),
+                self.query.latin, self.query.length, float(self.query.referral))
+
+
+@dataclass(frozen=True, slots=True)
+class QueryTraits:
+    """What the confidence model needs to know about the query itself."""
+
+    latin: float  # share of Latin letters among its characters
+    length: float  # its length as a share of LENGTH_CAP (at most 1)
+    referral: bool  # it names another agency's topic
+
+
+def query_traits(text: str, referrals: Sequence[Referral] = ()) -> QueryTraits:
+    """Traits of a normalised query."""
+    return QueryTraits(latin=len(_LATIN.findall(text)) / max(1, len(text)),
+                       length=min(len(text), LENGTH_CAP) / LENGTH_CAP,
+                       referral=match_referral(text, list(referrals)) is not None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +89,8 @@ class HybridSearcher:
 
     def __init__(self, index: HybridIndex, embedder: Embedder, tokenizer: ChineseTokenizer,
                  calibration: Calibration | None = None, candidates: int = 50,
-                 weights: tuple[float, float] = (1.0, 1.0)) -> None:
+                 weights: tuple[float, float] = (1.0, 1.0),
+                 referrals: Sequence[Referral] = ()) -> None:
         if candidates <= 0:
             raise ValueError(f"candidates must be greater than 0, got {candidates}")
         self.index = index
@@ -71,6 +99,7 @@ class HybridSearcher:
         self.calibration = calibration or Calibration()
         self.candidates = candidates
         self.weights = weights
+        self.referrals = tuple(referrals)
         self._units_of: dict[str, list[int]] = {}
         for position, unit in enumerate(index.units):
             self._units_of.setdefault(unit.chunk_id, []).append(position)
@@ -91,15 +120,20 @@ class HybridSearcher:
         fused = zscore_fusion([dense, sparse], self.weights)
         ordered = sorted(candidates, key=lambda chunk: fused[chunk], reverse=True)
         first_dense, first_sparse = next(iter(dense_first), None), next(iter(sparse), None)
+        by_dense = sorted(candidates, key=lambda chunk: dense[chunk], reverse=True)
+        traits = query_traits(text, self.referrals)
         hits = []
         for position, chunk in enumerate(ordered[:max(k, 2)]):
             best_other = ordered[1] if position == 0 else ordered[0]
             gap = fused[chunk] - fused[best_other] if len(ordered) > 1 else 0.0
             agreement = (float(chunk == first_dense) + float(chunk == first_sparse)) / 2
+            densest_other = by_dense[1] if by_dense[0] == chunk else by_dense[0]
+            dense_gap = dense[chunk] - dense[densest_other] if len(by_dense) > 1 else 0.0
             hit = SearchHit(
                 chunk_id=chunk, score=fused[chunk], dense=dense[chunk],
                 sparse=sparse.get(chunk, 0.0), coverage=self._coverage(tokens, chunk),
-                best_unit=best_units[chunk], gap=gap, agreement=agreement)
+                best_unit=best_units[chunk], gap=gap, agreement=agreement,
+                dense_gap=dense_gap, query=traits)
             hits.append(replace(hit, confidence=self.calibration.confidence(hit.features)))
         return SearchResult(query, hits[:k])
 

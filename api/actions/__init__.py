@@ -11,6 +11,7 @@ from rasa_sdk.executor import ActionExecutor
 from api.actions.handoff_form import ValidateHandoffForm
 from api.actions.knowledge import ActionAnswerFromKnowledge
 from api.actions.liaison import ActionLookupLiaison
+from api.actions.routing import ActionAnswerFirst
 from api.actions.tickets import (
     ActionAskRating,
     ActionCreateTicket,
@@ -25,7 +26,8 @@ __all__ = ["build_executor"]
 def build_executor(runtime: Runtime) -> ActionExecutor:
     """An executor with every action of the app registered."""
     executor = ActionExecutor()
-    for action in (ActionAnswerFromKnowledge(runtime), ActionLookupLiaison(runtime),
+    for action in (ActionAnswerFromKnowledge(runtime), ActionAnswerFirst(runtime),
+                   ActionLookupLiaison(runtime),
                    ValidateHandoffForm(runtime), ActionCreateTicket(runtime),
                    ActionTicketStatus(runtime), ActionRateService(runtime),
                    ActionAskRating(runtime)):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -9,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from starlette.concurrency import run_in_threadpool
 
-from api.actions.payloads import PAYLOAD_KEY
+from api.actions.payloads import PAYLOAD_KEY, utter_turn
 from api.services.runtime import Runtime
 from api.tickets.messages import (
     NO_TICKETS,
@@ -26,6 +27,14 @@ from api.tickets.ratings import (
 )
 from api.tickets.service import NewTicket
 from api.tickets.views import handoff_payload, ticket_card
+
+_TICKET_WORDS = re.compile(r"工单|DXE\d|ticket|反映的|提交的|登记的|转人工|留言", re.IGNORECASE)
+
+
+def mentions_tickets(text: str) -> bool:
+    """Names the hotline's tickets (工单, a ticket number), not some other application."""
+    return bool(_TICKET_WORDS.search(text))
+
 
 # Messages that are about the handoff itself, not the enterprise's question.
 _NOT_A_QUESTION = {"request_human", "provide_info", "affirm", "deny", "greet", "thanks",
@@ -103,8 +112,15 @@ class ActionTicketStatus(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
-        tickets = await run_in_threadpool(self._runtime.tickets.for_identity, tracker.sender_id)
-        asked = tracker.get_slot("ticket_id")  # "DXE…-… 进度咋样": only that one, if it is theirs
+        asked = tracker.get_slot("ticket_id")
+        text = (tracker.latest_message or {}).get("text") or ""
+        if not asked and not mentions_tickets(text):  # "我的高企申请到哪一步了" is a question
+            answered = await run_in_threadpool(self._runtime.assistant().answer_first, text,
+                                               "ask_ticket_status")
+            if answered is not None:
+                utter_turn(dispatcher, answered)
+                return []
+        tickets = await run_in_threadpool(self._runtime.tickets.for_identity, tracker.sender_id)  # "DXE…-… 进度咋样": only that one, if it is theirs
         if asked and any(t.id == asked for t in tickets):
             tickets = [t for t in tickets if t.id == asked]
         now = self._runtime.tickets.clock()
@@ -139,7 +155,13 @@ class ActionRateService(Action):
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         level = _level(tracker.get_slot("rating"))
         reset = [SlotSet("rating", None), SlotSet("ticket_id", None)]
-        if level is None:
+        if level is None:  # "好差评怎么评" asks how to rate: answer it when the KB knows
+            text = (tracker.latest_message or {}).get("text") or ""
+            answered = await run_in_threadpool(self._runtime.assistant().answer_first, text,
+                                               "rate_service")
+            if answered is not None:
+                utter_turn(dispatcher, answered)
+                return reset
             dispatcher.utter_message(text="请选择一个评价：", buttons=rating_buttons(None))
             return reset
         ratings = self._runtime.ratings

@@ -22,7 +22,7 @@ async def create_suggestions(request: SuggestRequest, runtime: RuntimeDep) -> Su
                                         f"{runtime.index_state.detail}")
     items = await run_in_threadpool(suggest, runtime.knowledge, runtime.searcher,
                                     request.question, request.k,
-                                    runtime.settings.ANSWER_THRESHOLD)
+                                    runtime.answer_threshold)
     suggestions = [
         Suggestion(rank=rank, text=item.text, confidence=item.confidence,
                    reliable=item.reliable, citation=Citation(**asdict(item.citation)))

@@ -17,6 +17,7 @@ from api.services.liaison import (
     describe_liaison,
     directory_citation,
 )
+from api.services.routing import may_answer_first
 from knowledge.corpus import ANNEX_TITLE, KnowledgeBase
 from knowledge.directory import Liaison
 from knowledge.referrals import match_referral
@@ -59,6 +60,8 @@ class DirectAssistant:
         if intent_rules.is_goodbye(text):
             return AssistantTurn("goodbye", ["再见，祝企业发展顺利！"], outcome="smalltalk")
         if intent_rules.is_bot_challenge(text):
+            if answered := self.answer_first(text, "bot_challenge"):  # "工业机器人企业…"
+                return answered
             return AssistantTurn("bot_challenge", [
                 "我是市科技局“店小二”智能助手，不是真人。我答不了或者您想找人的时候，"
                 "可以随时转人工，由包区联系人跟进。"], buttons=[HUMAN_BUTTON], outcome="smalltalk")
@@ -104,6 +107,18 @@ class DirectAssistant:
     def _directory_answer(self, liaison: Liaison) -> ComposedAnswer:
         citation = directory_citation(self.knowledge.directory, liaison, ANNEX_TITLE)
         return ComposedAnswer(describe_liaison(liaison), 1.0, [citation], False)
+
+    def answer_first(self, text: str, intent: str | None) -> AssistantTurn | None:
+        """The confident answer to a message given a non-answering intent, or None.
+
+        See :mod:`api.services.routing`: only for the intents there, only when the message
+        carries a question, only when retrieval is confident; None lets the intent's own
+        handling go ahead.
+        """
+        if not may_answer_first(text, intent):
+            return None
+        turn = self.policy(text)
+        return turn if turn.outcome == "answered" else None
 
     def policy(self, text: str) -> AssistantTurn:
         """An answer from the knowledge base, a referral, or an honest decline."""

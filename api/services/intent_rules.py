@@ -10,8 +10,20 @@ from knowledge.text import normalize_text
 _GREETING = re.compile(r"^(你好|您好|hi|hello|哈喽|嗨|在吗|在不在|有人吗|早上好|下午好|晚上好)[!！。.,，?？\s]*$")
 _THANKS = re.compile(r"^(谢谢|多谢|感谢|谢了|thanks|thank you|好的谢谢|ok谢谢)[^?？]{0,6}$")
 _GOODBYE = re.compile(r"^(再见|拜拜|bye|好的再见|没事了|没有了)[!！。.,，\s]*$")
-_BOT_CHALLENGE = re.compile(r"(机器人|真人还是|是人还是|是不是人工智能|是ai吗|are you a (bot|robot|human))")
-_HUMAN = re.compile(r"(转人工|人工客服|人工服务|找人工|真人|人工|接线员|客服人员|找个人)")
+_BOT_CHALLENGE = re.compile(r"(机器人|真人还是|是人还是|是真人吗|是不是真人|是不是人工智能|是ai吗|"
+                            r"are you a (bot|robot|human))")
+# Asking for a person: 转人工 and its typos, 客服, a call back, staff to talk to. 人工 alone
+# asks for a person, but not in 人工智能, 人工成本, 人工费 (policy questions).
+_HUMAN = re.compile(
+    r"(转人[工公共宫]|人工客服|人工服务|找人工|人工(?!智能|成本|费|湖|合成)|rengong|"
+    r"真人(?!cs|秀|游戏|版)|活人|接线员|客服人员|找个人|(找|联系|转|要)客服|客服(在吗|在不在|呢)|"
+    r"(你|机器人).{0,4}(答不了|回答不了|解决不了|搞不定|听不懂)|"
+    r"(让|请|叫|安排|约).{0,8}(联系我|打给我|回电|打个?电话|电话沟通|工作人员|老师|负责人|经办人)|"
+    r"(回|打)个?电话给我|电话(给我|联系我|沟通)|回个?电话|"
+    r"找.{0,6}(工作人员|负责人|负责的人|负责同志|经办人)|"
+    r"\b(human|real person|agent|operator|someone)\b|call me)")
+# "你是真人吗" asks what the assistant is; it is not a request for a person.
+_ASKS_IDENTITY = re.compile(r"(是不是|是)(真人|机器人|人工智能|ai)|真人还是|是人还是|are you a")
 # Asking for a person to contact; with a place named this is a liaison question.
 _WHO = re.compile(
     r"(谁|哪个处|哪个领导|哪个部门|哪位|对接|联系人|联络人|负责人|负责领导|包区|对口|"
@@ -42,8 +54,18 @@ def is_bot_challenge(text: str) -> bool:
 
 
 def wants_human(text: str) -> bool:
-    """The enterprise asks for a person."""
-    return text.strip() == "/request_human" or bool(_HUMAN.search(normalize_text(text)))
+    """The enterprise asks for a person (not merely whether it is talking to one)."""
+    if text.strip() == "/request_human":
+        return True
+    normalized = normalize_text(text)
+    if not _HUMAN.search(normalized):
+        return False
+    return not (_ASKS_IDENTITY.search(normalized) and "转人" not in normalized)
+
+
+def mentions_liaison(text: str) -> bool:
+    """Asks about the bureau's district service itself (联系人, 包区, 责任领导 …)."""
+    return bool(_BUREAU_LIAISON.search(normalize_text(text)))
 
 
 def asks_for_liaison(text: str, directory: LiaisonDirectory) -> bool:

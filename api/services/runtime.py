@@ -20,7 +20,7 @@ from api.tickets.ratings import RatingService
 from api.tickets.service import TicketService
 from knowledge.corpus import KnowledgeBase, load_knowledge_base
 from retrieval.build import tokenizer_for
-from retrieval.calibration import Calibration
+from retrieval.calibration import DEFAULT_THRESHOLD, Calibration
 from retrieval.embedder import Embedder
 from retrieval.errors import RetrievalError
 from retrieval.searcher import HybridSearcher
@@ -93,7 +93,8 @@ class Runtime:
                                      tokenizer_fingerprint=tokenizer.fingerprint,
                                      document_versions=self.knowledge.versions())
                 calibration = Calibration.load(self.settings.CALIBRATION_FILE)
-                self.searcher = HybridSearcher(index, self.embedder, tokenizer, calibration)
+                self.searcher = HybridSearcher(index, self.embedder, tokenizer, calibration,
+                                               referrals=self.knowledge.referrals)
                 self.index_state = IndexState(
                     True, f"{index.manifest.units} units, {index.manifest.chunks} chunks, "
                           f"built {index.manifest.built_at}")
@@ -103,9 +104,17 @@ class Runtime:
                 self.index_state = IndexState(False, str(exc))
             return self.index_state
 
+    @property
+    def answer_threshold(self) -> float:
+        """The minimum confidence to answer: the setting, else the calibration's choice."""
+        if self.settings.ANSWER_THRESHOLD is not None:
+            return self.settings.ANSWER_THRESHOLD
+        searcher = self.searcher
+        return searcher.calibration.threshold if searcher else DEFAULT_THRESHOLD
+
     def assistant(self) -> DirectAssistant:
         """The direct assistant over the index currently served."""
-        return DirectAssistant(self.knowledge, self.searcher, self.settings.ANSWER_THRESHOLD,
+        return DirectAssistant(self.knowledge, self.searcher, self.answer_threshold,
                                self.settings.FAQ_VERBATIM_SIMILARITY)
 
     def close(self) -> None:

@@ -72,8 +72,82 @@ def test_liaison_action_takes_the_district_slot_when_the_text_names_none(
         client: TestClient) -> None:
     body = client.post("/webhook/actions", headers=TOKEN,
                        json=action_call("action_lookup_liaison", "我们这边的联系人是谁",
+                                        intent="ask_liaison",
+                                        slots={"district": "江夏区"})).json()
+    assert "郭峰" in body["responses"][0]["text"]  # 江夏区's contact, from the slot
+    assert not body["responses"][0]["buttons"]
+
+
+def test_liaison_action_prefers_the_place_named_over_the_slot(client: TestClient) -> None:
+    body = client.post("/webhook/actions", headers=TOKEN,
+                       json=action_call("action_lookup_liaison", "那车谷的联系人呢",
+                                        intent="ask_liaison",
+                                        slots={"district": "江夏区"})).json()
+    assert "程乐学" in body["responses"][0]["text"] and "郭峰" not in body["responses"][0]["text"]
+
+
+def test_liaison_action_asks_for_the_district_when_nothing_names_one(client: TestClient) -> None:
+    body = client.post("/webhook/actions", headers=TOKEN,
+                       json=action_call("action_lookup_liaison", "我们这边的联系人是谁",
                                         intent="ask_liaison")).json()
     assert len(body["responses"][0]["buttons"]) == 14  # asks which district
+
+
+def test_liaison_action_answers_a_policy_question_nlu_took_for_a_liaison_one(
+        client: TestClient) -> None:
+    body = client.post("/webhook/actions", headers=TOKEN,
+                       json=action_call("action_lookup_liaison", "高企认定需要满足哪些条件呢",
+                                        intent="ask_liaison")).json()
+    payload = custom_payload(body["responses"])
+    assert payload["outcome"] == "answered" and payload["intent"] == "ask_policy"
+    assert payload["answer"]["citations"][0]["doc_id"] in {"faq-gaoqi-conditions", "guide-gaoqi"}
+
+
+@pytest.mark.parametrize(("intent", "text"), [
+    ("goodbye", "高企认定需要满足哪些条件呢"), ("complain", "都等了好久了，高企认定到底要满足哪些条件啊"),
+    ("thanks", "谢谢，那高企认定需要满足哪些条件"), ("bot_challenge", "高企认定需要满足哪些条件，机器人知道吗"),
+])
+def test_answer_first_answers_questions_given_a_small_talk_intent(
+        client: TestClient, intent: str, text: str) -> None:
+    body = client.post("/webhook/actions", headers=TOKEN,
+                       json=action_call("action_answer_first", text, intent=intent)).json()
+    assert body["events"] == [{"event": "slot", "name": "answered_first", "value": True,
+                               "timestamp": None}]
+    payload = custom_payload(body["responses"])
+    assert payload["outcome"] == "answered" and payload["answer"]["citations"]
+    buttons = [b["title"] for r in body["responses"] for b in r.get("buttons") or []]
+    assert "转人工" in buttons  # the offer of a person stays
+
+
+@pytest.mark.parametrize(("intent", "text"), [
+    ("goodbye", "好的再见"), ("thanks", "谢谢啦"), ("greet", "你好 在吗"),
+    ("complain", "窗口工作人员态度太差了"),  # a complaint that asks nothing wants a person
+    ("request_human", "高企认定需要满足哪些条件，转人工"),  # never overridden
+    ("goodbye", "今天天气怎么样呢"),  # a question the knowledge base does not answer
+])
+def test_answer_first_leaves_small_talk_and_requests_for_a_person_alone(
+        client: TestClient, intent: str, text: str) -> None:
+    body = client.post("/webhook/actions", headers=TOKEN,
+                       json=action_call("action_answer_first", text, intent=intent)).json()
+    assert body["events"] == [{"event": "slot", "name": "answered_first", "value": False,
+                               "timestamp": None}]
+    assert body["responses"] == []
+
+
+def test_rating_action_answers_how_to_rate_instead_of_showing_buttons(client: TestClient) -> None:
+    body = client.post("/webhook/actions", headers=TOKEN,
+                       json=action_call("action_rate_service", "好差评怎么评价呀",
+                                        intent="rate_service")).json()
+    payload = custom_payload(body["responses"])
+    assert payload["outcome"] == "answered"
+    assert payload["answer"]["citations"][0]["doc_id"] in {"faq-hcp-how", "guide-haochaping"}
+
+
+def test_rating_action_without_a_level_shows_the_five_buttons(client: TestClient) -> None:
+    body = client.post("/webhook/actions", headers=TOKEN,
+                       json=action_call("action_rate_service", "我要评价",
+                                        intent="rate_service")).json()
+    assert len(body["responses"][0]["buttons"]) == 5
 
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"},

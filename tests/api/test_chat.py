@@ -91,10 +91,44 @@ def test_greeting_is_answered_without_retrieval(client: TestClient) -> None:
     assert body["intent"] == "greet" and body["answer"] is None
 
 
-def test_user_text_comes_back_as_plain_text_not_html(client: TestClient) -> None:
-    body = chat(client, "<script>alert(1)</script>光谷的企业找谁")
-    assert "<script>" not in body["replies"][0]["text"]
-    assert "东湖高新区" in body["replies"][0]["text"]
+MARKUP = '<img src=x onerror="alert(1)"><script>alert(2)</script><b>揭榜挂帅</b>项目什么时候申报'
+
+
+def test_user_text_shown_back_on_the_ticket_is_the_literal_string(client: TestClient,
+                                                                  runtime) -> None:  # type: ignore[no-untyped-def]
+    """The enterprise's own words come back on its ticket card and in the staff view.
+
+    They are data, not markup: the JSON carries exactly what was typed (neither stripped nor
+    HTML-escaped twice), and the chat page puts it on the card with ``textContent``
+    (api/web/static/chat.js ``renderTicket``; tests/web checks that in a browser).
+    """
+    from api.auth import create_staff
+
+    session = "markup-check"
+    chat(client, MARKUP, session_id=session)
+    done = chat(client, "转人工，我们是武汉云帆智能有限公司 13712340009，在江夏", session_id=session)
+    ticket_id = done["handoff"]["ticket_id"]
+    assert done["tickets"][0]["question"] == MARKUP
+
+    listed = client.get("/api/tickets", params={"session_id": session})
+    assert listed.headers["content-type"].startswith("application/json")
+    assert [card["question"] for card in listed.json()["tickets"]] == [MARKUP]
+    assert "&lt;" not in listed.text
+
+    _member, key = create_staff(runtime.sessions, "热线-标记检查")
+    detail = client.get(f"/api/staff/tickets/{ticket_id}",
+                        headers={"Authorization": f"Bearer {key}"}).json()
+    assert detail["question"] == MARKUP
+    assert detail["excerpt"].splitlines()[0] == f"企业：{MARKUP}"
+
+
+def test_the_chat_page_never_parses_text_as_html() -> None:
+    from tests.paths import PROJECT_ROOT
+
+    script = (PROJECT_ROOT / "api" / "web" / "static" / "chat.js").read_text(encoding="utf-8")
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+        assert sink not in script, sink
+    assert "node.textContent = String(text)" in script  # el(), which every card and bubble uses
 
 
 def test_every_turn_is_recorded_with_its_outcome(client: TestClient, runtime) -> None:  # type: ignore[no-untyped-def]

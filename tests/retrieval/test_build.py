@@ -67,7 +67,7 @@ def test_changed_document_is_detected_and_only_new_text_is_embedded(
 def test_directory_alias_change_makes_the_index_stale(data_dir: Path, embedder, index_dir) -> None:  # type: ignore[no-untyped-def]
     directory = data_dir / "directory.yml"
     directory.write_text(directory.read_text(encoding="utf-8").replace("[江夏, 纸坊]",
-                                                                       "[江夏, 纸坊, 藏龙岛]"),
+                                                                       "[江夏, 纸坊, 测试新地名]"),
                          encoding="utf-8")
     knowledge = load_knowledge_base(data_dir)
     manifest = IndexStore(index_dir).current_manifest()
