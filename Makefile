@@ -21,7 +21,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: help setup run test eval bench lint clean rasa-eval browser
+.PHONY: help setup run test check eval bench lint clean rasa-eval browser
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,6 +38,8 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) ## install both environments, build the model, the index and the Rasa model (only what changed)
 	$(PY) -m api.manage build-model
+	# the fused fp32 ONNX export of the model, for Rasa's dense featurizer (only if it changed)
+	$(PY) -m api.manage build-onnx
 	$(PY) -m api.manage build-index
 	# .venv-rasa (Python 3.10), NLU data generated from the directory, training if bot/ changed
 	bash bot/scripts/train.sh
@@ -45,14 +47,29 @@ setup: $(STAMP) ## install both environments, build the model, the index and the
 run: setup ## set up if needed, then serve Rasa (127.0.0.1:5005) and the API (127.0.0.1:8000)
 	$(PY) -m api.manage run
 
-browser: ## Debian's chromium (+ a small CJK font for screenshots) for tests/web; Playwright cannot download one here
-	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium fonts-wqy-microhei)
+browser: ## Debian's chromium (+ a CJK font) for tests/web, via apt-get (root only; skipped if on PATH)
+	@# Playwright cannot download a browser here. Without chromium tests/web fail, saying so.
+	@if command -v chromium >/dev/null; then \
+		echo "browser: chromium is on PATH ($$(command -v chromium)), nothing to install"; \
+	elif [ "$$(id -u)" != 0 ]; then \
+		echo "browser: chromium is missing and apt-get needs root: NOT installed."; \
+		echo "browser: run 'sudo make browser' once, else the tests in tests/web fail (Chromium is missing)"; \
+	else \
+		apt-get update && apt-get install -y --no-install-recommends chromium fonts-wqy-microhei; \
+	fi
 
 test: setup browser ## validate the Rasa data, run Rasa's test stories, then the whole pytest suite
 	$(RASA) data validate --domain bot/domain.yml --data bot/data --config config.yml --quiet
 	DXE_ACTION_URL=http://127.0.0.1:9/unused DXE_RASA_TOKEN=unused DXE_RASA_TRACKER_DB=var/rasa/test-tracker.db \
 		$(RASA) test core --model $(RASA_MODEL) --stories bot/tests/test_stories.yml \
 		--out var/rasa/results/core --fail-on-prediction-errors --quiet
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+check: ## the fast loop: pytest on what is built already (no setup, no Rasa data checks, no browser install)
+	@test -x $(PY) || { echo "check: $(PY) is missing: run 'make setup' once (check never installs)"; exit 1; }
+	@test -e var/index/current || { echo "check: no index in var/index: run 'make setup' once (check never builds)"; exit 1; }
+	@test $(STAMP) -nt pyproject.toml || echo "check: warning: pyproject.toml is newer than $(VENV); 'make setup' reinstalls"
+	@test -e $(RASA_MODEL) || echo "check: warning: no Rasa model ($(RASA_MODEL)): tests/dialogue and tests/web will fail"
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 eval: setup ## retrieval quality on the labelled question set
@@ -64,8 +81,9 @@ rasa-eval: setup ## Rasa: validate, NLU 3-fold cross-validation, test stories (v
 bench: setup ## latency and build-rate benchmarks
 	$(PY) -m bench.run_bench $(ARGS)
 
-lint: $(STAMP) ## ruff
+lint: $(STAMP) ## ruff, then mypy (strict; [tool.mypy] in pyproject.toml lists what is relaxed)
 	$(VENV)/bin/ruff check knowledge retrieval api tests eval bench
+	$(VENV)/bin/mypy
 
 clean: ## remove build outputs (both venvs, models, index, databases)
 	rm -rf $(VENV) .venv-rasa var

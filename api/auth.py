@@ -15,7 +15,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from api.tickets.models import StaffUser
 
@@ -35,7 +35,7 @@ def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def create_staff(sessions: sessionmaker, name: str, role: str = "staff") -> tuple[StaffMember, str]:
+def create_staff(sessions: sessionmaker[Session], name: str, role: str = "staff") -> tuple[StaffMember, str]:
     """A new account and its API key (the key is not stored; show it once)."""
     name = name.strip()
     if not name or len(name) > 64:
@@ -54,7 +54,7 @@ def create_staff(sessions: sessionmaker, name: str, role: str = "staff") -> tupl
     return member, key
 
 
-def authenticate(sessions: sessionmaker, key: str) -> StaffMember | None:
+def authenticate(sessions: sessionmaker[Session], key: str) -> StaffMember | None:
     """The active account holding ``key``, if any."""
     with sessions() as session:
         user = session.scalar(select(StaffUser).where(StaffUser.key_sha256 == _digest(key),
@@ -78,12 +78,4 @@ def current_staff(request: Request, credentials: Annotated[
     return member
 
 
-def current_admin(member: Annotated[StaffMember, Depends(current_staff)]) -> StaffMember:
-    """The authenticated admin; 403 for other staff."""
-    if member.role != "admin":
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "需要管理员权限 / admin only")
-    return member
-
-
 StaffDep = Annotated[StaffMember, Depends(current_staff)]
-AdminDep = Annotated[StaffMember, Depends(current_admin)]

@@ -5,12 +5,13 @@ from __future__ import annotations
 import importlib
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import DateTime, Float, Integer, String, Text, create_engine, event, text
-from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy.engine import CursorResult, Dialect, Engine, Result
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 
@@ -85,9 +86,15 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def make_session_factory(engine: Engine) -> sessionmaker:
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """A session factory bound to the engine."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def rowcount(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE matched (``Session.execute`` returns a
+    ``CursorResult`` for those, but is typed as returning the general ``Result``)."""
+    return int(cast("CursorResult[Any]", result).rowcount or 0)
 
 
 MODEL_MODULES = ("api.tickets.models", "api.notifications.models", "api.problems.models",

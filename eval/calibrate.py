@@ -83,9 +83,15 @@ def sweep(rows: list[Judged], calibration: Calibration, knowledge: KnowledgeBase
 
 
 def best_threshold(table: list[SweepRow]) -> float:
-    """The cheapest threshold (the higher one on ties: the safer side)."""
-    cheapest = min(row.cost for row in table)
-    return max(row.threshold for row in table if row.cost == cheapest)
+    """The threshold whose cost, averaged with its two neighbours', is lowest (the higher
+    one on ties: the safer side). The cost curve is flat near its minimum, so one noisy
+    dev point should not pick the threshold."""
+    costs = [row.cost for row in table]
+    smoothed = [sum(costs[max(0, i - 1):i + 2]) / len(costs[max(0, i - 1):i + 2])
+                for i in range(len(costs))]
+    cheapest = min(smoothed)
+    return max(row.threshold for row, cost in zip(table, smoothed, strict=True)
+               if cost == cheapest)
 
 
 def sweep_table(table: list[SweepRow], chosen: float) -> str:

@@ -33,7 +33,8 @@ def split_by_structure(text: str, default_section: str = "正文") -> list[TextC
     """Split text at articles, clauses and headings; long sections are cut at sentence ends."""
     chunks: list[TextChunk] = []
     chapter = ""
-    section, label, buffer = default_section, None, []
+    section, label = default_section, None
+    buffer: list[str] = []
 
     def flush() -> None:
         body = "".join(buffer).strip()

@@ -19,13 +19,3 @@ def chinese_to_int(text: str) -> int:
     tens, _, units = text.partition("十")
     return (_DIGITS[tens] if tens else 1) * 10 + (_DIGITS[units] if units else 0)
 
-
-def int_to_chinese(number: int) -> str:
-    """Convert 1–99 to a Chinese numeral (17 → 十七)."""
-    if not 0 < number < 100:
-        raise ValueError(f"out of range: {number}")
-    names = "零一二三四五六七八九"
-    tens, units = divmod(number, 10)
-    if tens == 0:
-        return names[units]
-    return ("" if tens == 1 else names[tens]) + "十" + (names[units] if units else "")

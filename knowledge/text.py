@@ -13,7 +13,7 @@ _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def to_simplified(text: str) -> str:
     """Traditional → Simplified Chinese (高新技術企業 → 高新技术企业)."""
-    return zhconv.convert(text, "zh-cn")
+    return str(zhconv.convert(text, "zh-cn"))
 
 
 def normalize_text(text: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -17,6 +18,9 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from tests.paths import PROJECT_ROOT
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
 
 
 @pytest.fixture(scope="session")
@@ -88,7 +92,7 @@ def runtime(test_settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
-def client(runtime) -> Iterator:  # type: ignore[no-untyped-def]
+def client(runtime) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
     """A test client over the real app and runtime."""
     from fastapi.testclient import TestClient
 

@@ -1,7 +1,8 @@
 """Real databases for tests: a temp SQLite file, or a throwaway schema on the local PostgreSQL.
 
 PostgreSQL runs on the developers' and CI machines (127.0.0.1:5432, trust auth); set
-DXE_TEST_POSTGRES_URL to use another server.
+DXE_TEST_POSTGRES_URL to use another server. Without a reachable server the PostgreSQL
+variants skip, and fail under CI=true (:func:`tests.requirements.skip_unless_ci`).
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from api.db import init_schema, make_engine
+from tests.requirements import skip_unless_ci
 
 POSTGRES_URL = os.environ.get("DXE_TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -44,7 +45,8 @@ def database(kind: str, folder: Path) -> Iterator[tuple[Engine, str]]:
         engine.dispose()
         return
     if not postgres_available():
-        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_URL}")
+        skip_unless_ci(f"PostgreSQL is not reachable at {POSTGRES_URL}: start the local "
+                       "server or point DXE_TEST_POSTGRES_URL at one")
     schema = f"dxe_test_{secrets.token_hex(4)}"
     admin = sa.create_engine(POSTGRES_URL)
     with admin.begin() as connection:

@@ -9,11 +9,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from starlette.concurrency import run_in_threadpool
 
 from api.actions.payloads import utter_turn
+from api.actions.routing import handoff_if_requested, latest_intent
+from api.services.assistant import AssistantTurn
 from api.services.runtime import Runtime
 
 
 class ActionAnswerFromKnowledge(Action):
-    """Search the knowledge base for the latest message; never present a weak match."""
+    """Answer the latest message from the knowledge base (or the directory, for a liaison
+    question); never present a weak match."""
 
     def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime
@@ -24,6 +27,14 @@ class ActionAnswerFromKnowledge(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         text = (tracker.latest_message or {}).get("text") or ""
-        turn = await run_in_threadpool(self._runtime.assistant().policy, text)
+        if handoff := handoff_if_requested(self._runtime, text, latest_intent(tracker)):
+            return handoff  # "怎么才能跟真人说上话" read as a policy question
+        turn = await run_in_threadpool(self._turn, text)
         utter_turn(dispatcher, turn)
         return []
+
+    def _turn(self, text: str) -> AssistantTurn:
+        # A liaison or leader question that NLU read as a policy question ("江汉区 负责部门
+        # 是哪个") is answered from the directory, as the direct path does.
+        assistant = self._runtime.assistant()
+        return assistant.liaison_first(text) or assistant.policy(text)

@@ -1,8 +1,11 @@
 """action_answer_first: answer a question NLU took for small talk, a complaint or the like.
 
 The rules run it first for those intents; it answers when the knowledge base is confident
-(:meth:`DirectAssistant.answer_first <api.services.assistant.DirectAssistant.answer_first>`) and sets slot ``answered_first``, on which the
-rules branch: answered → listen; not answered → the intent's own responses.
+(:meth:`DirectAssistant.answer_first <api.services.assistant.DirectAssistant.answer_first>`)
+and sets slot ``answered_first``, on which the rules branch: answered → listen; not
+answered → the intent's own responses. A message that asks for a person in words the
+direct path recognises ("客服在吗", "转接真人 谢谢") starts the handoff form whatever NLU
+guessed (:func:`handoff_if_requested`), as it would in direct mode.
 """
 
 from __future__ import annotations
@@ -11,14 +14,24 @@ from dataclasses import replace
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from starlette.concurrency import run_in_threadpool
 
 from api.actions.payloads import utter_turn
+from api.services import intent_rules
 from api.services.runtime import Runtime
 
 COMPLAINT_PREFACE = "给您添麻烦了，抱歉。先说说您问的这件事的规定："
+
+
+def handoff_if_requested(runtime: Runtime, text: str, intent: str | None
+                         ) -> list[dict[str, Any]] | None:
+    """Start the handoff form when the message asks for a person but NLU said otherwise."""
+    if intent == "request_human" or \
+            not intent_rules.requests_person(text, runtime.knowledge.directory):
+        return None
+    return [FollowupAction("handoff_form")]
 
 
 def latest_intent(tracker: Tracker) -> str | None:
@@ -39,6 +52,8 @@ class ActionAnswerFirst(Action):
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         text = (tracker.latest_message or {}).get("text") or ""
         intent = latest_intent(tracker)
+        if handoff := handoff_if_requested(self._runtime, text, intent):
+            return [SlotSet("answered_first", True), *handoff]
         turn = await run_in_threadpool(self._runtime.assistant().answer_first, text, intent)
         if turn is None:
             return [SlotSet("answered_first", False)]

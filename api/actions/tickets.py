@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from starlette.concurrency import run_in_threadpool
 
 from api.actions.payloads import PAYLOAD_KEY, utter_turn
+from api.services.choices import as_rasa, human_button, rating_buttons
 from api.services.runtime import Runtime
 from api.tickets.messages import (
     NO_TICKETS,
@@ -22,7 +23,6 @@ from api.tickets.messages import (
 from api.tickets.ratings import (
     RATING_LABELS,
     RatingRefused,
-    rating_choices,
     rating_levels,
 )
 from api.tickets.service import NewTicket
@@ -71,9 +71,8 @@ def channel_of(tracker: Tracker) -> str:
     return str(((tracker.latest_message or {}).get("metadata") or {}).get("channel", "web"))
 
 
-def rating_buttons(ticket_id: str | None) -> list[dict[str, str]]:
-    """The five rating buttons as Rasa button dicts."""
-    return [{"title": title, "payload": payload} for title, payload in rating_choices(ticket_id)]
+def _rating_buttons(ticket_id: str | None) -> list[dict[str, str]]:
+    return as_rasa(rating_buttons(ticket_id))
 
 
 class ActionCreateTicket(Action):
@@ -127,14 +126,14 @@ class ActionTicketStatus(Action):
         cards = [ticket_card(ticket, now) for ticket in tickets]
         if not cards:
             dispatcher.utter_message(text=NO_TICKETS,
-                                     buttons=[{"title": "转人工", "payload": "/request_human"}])
+                                     buttons=as_rasa([human_button()]))
         else:
             dispatcher.utter_message(text=status_text(tickets, now))
         rating = None
         pending = next((t for t in tickets if t.status == "resolved"), None)
         if pending is not None:
             dispatcher.utter_message(text=rating_prompt(pending.id),
-                                     buttons=rating_buttons(pending.id))
+                                     buttons=_rating_buttons(pending.id))
             rating = {"ticket_id": pending.id, "levels": rating_levels()}
         dispatcher.utter_message(json_message={PAYLOAD_KEY: {
             "intent": "ask_ticket_status", "outcome": "status", "answer": None,
@@ -162,7 +161,7 @@ class ActionRateService(Action):
             if answered is not None:
                 utter_turn(dispatcher, answered)
                 return reset
-            dispatcher.utter_message(text="请选择一个评价：", buttons=rating_buttons(None))
+            dispatcher.utter_message(text="请选择一个评价：", buttons=_rating_buttons(None))
             return reset
         ratings = self._runtime.ratings
         ticket_id = tracker.get_slot("ticket_id")
@@ -210,7 +209,7 @@ class ActionAskRating(Action):
             return []
         else:
             ticket_id = None
-        dispatcher.utter_message(text=rating_prompt(ticket_id), buttons=rating_buttons(ticket_id))
+        dispatcher.utter_message(text=rating_prompt(ticket_id), buttons=_rating_buttons(ticket_id))
         dispatcher.utter_message(json_message={PAYLOAD_KEY: {
             "rating": {"ticket_id": ticket_id, "levels": rating_levels()}}})
         return []

@@ -7,6 +7,7 @@ from typing import Any
 
 from api.actions.payloads import PAYLOAD_KEY
 from api.schemas import Answer, Button, Handoff, RatingPrompt, Reply, TicketCard
+from api.services.choices import human_button
 
 NOTHING_TO_SAY = "抱歉，我没太明白您的意思。可以换个说法再问，或者转人工。"
 
@@ -49,5 +50,5 @@ def to_turn(messages: list[dict[str, Any]]) -> DialogueTurn:
             turn.replies.append(Reply(text=text, buttons=buttons))
     if not turn.replies:
         turn.replies.append(Reply(text=NOTHING_TO_SAY,
-                                  buttons=[Button(title="转人工", payload="/request_human")]))
+                                  buttons=[human_button()]))
     return turn

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -13,9 +13,10 @@ from api.notifications.models import Notification
 from api.notifications.policy import Message, RecipientKind
 
 
-@dataclass(frozen=True, slots=True)
-class InboxItem:
-    """One notification as its recipient sees it."""
+class NotificationPublic(BaseModel):
+    """One notification as its recipient sees it; also what the inbox endpoints return."""
+
+    model_config = ConfigDict(frozen=True, from_attributes=True)
 
     id: int
     ticket_id: str
@@ -25,14 +26,14 @@ class InboxItem:
     read_at: datetime | None
 
 
-def _item(row: Notification) -> InboxItem:
-    return InboxItem(row.id, row.ticket_id, row.event, row.text, row.created_at, row.read_at)
+def _item(row: Notification) -> NotificationPublic:
+    return NotificationPublic.model_validate(row)
 
 
 class Inbox:
     """Writes and reads inbox rows."""
 
-    def __init__(self, sessions: sessionmaker,
+    def __init__(self, sessions: sessionmaker[Session],
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._sessions = sessions
         self.clock = clock
@@ -47,7 +48,7 @@ class Inbox:
         return row
 
     def list(self, kind: RecipientKind, recipient_id: str, *, unread_only: bool = False,
-             limit: int = 50) -> tuple[list[InboxItem], int]:
+             limit: int = 50) -> tuple[list[NotificationPublic], int]:
         """The recipient's messages, newest first, and how many are unread in all."""
         mine = (Notification.recipient_kind == kind) & (Notification.recipient_id == recipient_id)
         query = select(Notification).where(mine)
@@ -61,7 +62,7 @@ class Inbox:
         return [_item(row) for row in rows], int(unread or 0)
 
     def mark_read(self, notification_id: int, kind: RecipientKind,
-                  recipient_id: str) -> InboxItem | None:
+                  recipient_id: str) -> NotificationPublic | None:
         """Mark one of the recipient's own messages read (the first reading time is kept);
         None when there is no such message in their inbox."""
         with self._sessions.begin() as session:

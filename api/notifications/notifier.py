@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from api.notifications.channels import ChannelRegistry
 from api.notifications.inbox import Inbox
@@ -59,7 +59,7 @@ class Routes:
 class CompositeNotifier:
     """Implements :class:`api.tickets.notify.Notifier`: inbox now, the rest via the outbox."""
 
-    def __init__(self, sessions: sessionmaker, inbox: Inbox, outbox: Outbox, routes: Routes,
+    def __init__(self, sessions: sessionmaker[Session], inbox: Inbox, outbox: Outbox, routes: Routes,
                  wake: Callable[[], None] = lambda: None) -> None:
         self._sessions = sessions
         self.inbox = inbox

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.db import rowcount
 from api.notifications.models import Delivery
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
@@ -50,7 +51,7 @@ class ClaimedDelivery:
 class Outbox:
     """Queues, claims and settles deliveries."""
 
-    def __init__(self, sessions: sessionmaker, backoff: Backoff | None = None,
+    def __init__(self, sessions: sessionmaker[Session], backoff: Backoff | None = None,
                  lease_seconds: float = 60.0,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._sessions = sessions
@@ -78,13 +79,13 @@ class Outbox:
         claimed: list[ClaimedDelivery] = []
         for delivery_id, attempts in due:
             with self._sessions.begin() as session:
-                won = session.execute(
+                won = rowcount(session.execute(
                     update(Delivery).where(Delivery.id == delivery_id,
                                            Delivery.status == PENDING,
                                            Delivery.attempts == attempts,
                                            Delivery.next_attempt_at <= now)
                     .values(attempts=attempts + 1, next_attempt_at=now + self.lease)
-                    .execution_options(synchronize_session=False)).rowcount
+                    .execution_options(synchronize_session=False)))
                 if won != 1:
                     continue  # another worker took it
                 row = session.get(Delivery, delivery_id)

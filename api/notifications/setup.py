@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from api.notifications.channels import ChannelRegistry, ChannelSender
 from api.notifications.inbox import Inbox
@@ -44,7 +44,7 @@ class Notifications:
         self.worker.stop()
 
 
-def build_notifications(settings: Settings, sessions: sessionmaker,
+def build_notifications(settings: Settings, sessions: sessionmaker[Session],
                         backoff: Backoff | None = None, poll_seconds: float = 2.0,
                         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
                         ) -> Notifications:

@@ -82,7 +82,7 @@ def _utcnow() -> datetime:
 class ProblemList:
     """Collects, groups and resolves problem items."""
 
-    def __init__(self, sessions: sessionmaker, embedder: EmbedderSource,
+    def __init__(self, sessions: sessionmaker[Session], embedder: EmbedderSource,
                  clock: Callable[[], datetime] = _utcnow, *,
                  threshold: float = DEFAULT_SIMILARITY, synonyms: SynonymSource = None,
                  max_items: int = 3000) -> None:
@@ -163,24 +163,6 @@ class ProblemList:
         label = group.label if any(item.text == group.label for item in items) \
             else items[0].text
         return self._record(items, label, staff, resolution)
-
-    def resolve_items(self, item_keys: Sequence[str], staff: str,
-                      resolution: str) -> ProblemGroup:
-        """Close open items by key, whatever their group (one resolved group results)."""
-        wanted = list(dict.fromkeys(item_keys))
-        if not wanted:
-            raise ValueError("请至少选择一条问题")
-        resolution, staff = resolution.strip(), staff.strip()
-        if not resolution or not staff:
-            raise ValueError("处理结果和处理人不能为空")
-        if any(self._is_resolved(key) for key in wanted):
-            raise AlreadyResolved("所选问题中有已处理的条目")
-        by_key = {item.key: item for item in self.open_items()}
-        unknown = [key for key in wanted if key not in by_key]
-        if unknown:
-            raise ProblemNotFound(", ".join(unknown))
-        items = sorted((by_key[key] for key in wanted), key=lambda i: (i.occurred_at, i.key))
-        return self._record(items, items[0].text, staff, resolution)
 
     # -- internals ---------------------------------------------------------------------------
     def _open_groups(self, items: list[ProblemItem]) -> list[ProblemGroup]:

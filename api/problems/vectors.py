@@ -14,7 +14,7 @@ import threading
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from api.problems.models import ProblemVector
 from retrieval.embedder import Embedder
@@ -32,7 +32,7 @@ def text_digest(text: str) -> str:
 class VectorCache:
     """L2-normalised query embeddings of texts, computed once per text and model."""
 
-    def __init__(self, sessions: sessionmaker, max_memory: int = 50_000) -> None:
+    def __init__(self, sessions: sessionmaker[Session], max_memory: int = 50_000) -> None:
         self._sessions = sessions
         self._memory: dict[tuple[str, str], np.ndarray] = {}
         self._max_memory = max_memory

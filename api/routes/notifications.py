@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
@@ -11,24 +10,13 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import StaffDep
 from api.deps import RuntimeDep
-from api.notifications.inbox import InboxItem
+from api.notifications.inbox import NotificationPublic
 from api.schemas import MAX_SESSION_ID
 
 router = APIRouter(tags=["notifications"])
 SessionId = Annotated[str, Field(min_length=1, max_length=MAX_SESSION_ID,
                                  pattern=r"^[A-Za-z0-9_.:\-]+$")]
 Limit = Annotated[int, Query(ge=1, le=200)]
-
-
-class NotificationPublic(BaseModel):
-    """One message."""
-
-    id: int
-    ticket_id: str
-    event: str
-    text: str
-    created_at: datetime
-    read_at: datetime | None
 
 
 class NotificationList(BaseModel):
@@ -39,18 +27,13 @@ class NotificationList(BaseModel):
     unread: int
 
 
-def _public(item: InboxItem) -> NotificationPublic:
-    return NotificationPublic(id=item.id, ticket_id=item.ticket_id, event=item.event,
-                              text=item.text, created_at=item.created_at, read_at=item.read_at)
-
-
 @router.get("/api/notifications", response_model=NotificationList)
 async def read_enterprise_inbox(runtime: RuntimeDep, session_id: Annotated[SessionId, Query()],
                                 limit: Limit = 50) -> NotificationList:
     """The enterprise's messages about its tickets; reading marks nothing."""
     items, unread = await run_in_threadpool(
         lambda: runtime.notifications.inbox.list("enterprise", session_id, limit=limit))
-    return NotificationList(data=[_public(i) for i in items], count=len(items), unread=unread)
+    return NotificationList(data=items, count=len(items), unread=unread)
 
 
 @router.get("/api/staff/notifications", response_model=NotificationList)
@@ -60,7 +43,7 @@ async def read_staff_inbox(runtime: RuntimeDep, staff: StaffDep, unread_only: bo
     items, unread = await run_in_threadpool(
         lambda: runtime.notifications.inbox.list("staff", staff.name, unread_only=unread_only,
                                                  limit=limit))
-    return NotificationList(data=[_public(i) for i in items], count=len(items), unread=unread)
+    return NotificationList(data=items, count=len(items), unread=unread)
 
 
 @router.post("/api/staff/notifications/{notification_id}/read",
@@ -72,4 +55,4 @@ async def mark_read(notification_id: int, runtime: RuntimeDep,
                                    "staff", staff.name)
     if item is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "没有找到这条通知 / no such notification")
-    return _public(item)
+    return item

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import RuntimeDep
@@ -28,8 +28,6 @@ class TicketList(BaseModel):
 
 class RatingCreate(BaseModel):
     """A 5-level rating of a resolved ticket, or of the conversation when no ticket."""
-
-    model_config = ConfigDict(str_strict=True)
 
     session_id: SessionId
     level: int = Field(ge=1, le=5, description="5 非常满意 … 1 非常不满意")

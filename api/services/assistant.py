@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from api.services import intent_rules
 from api.services.answers import CitedSource, ComposedAnswer, compose_answer
+from api.services.choices import HUMAN_CHOICE
 from api.services.liaison import (
     alias_used,
     describe_directory,
@@ -23,7 +24,6 @@ from knowledge.directory import Liaison
 from knowledge.referrals import match_referral
 from retrieval.searcher import HybridSearcher
 
-HUMAN_BUTTON = ("转人工", "/request_human")
 REFERRAL_OVERRIDE = 0.9  # confidence needed to answer a message that names another agency's topic
 
 
@@ -64,13 +64,12 @@ class DirectAssistant:
                 return answered
             return AssistantTurn("bot_challenge", [
                 "我是市科技局“店小二”智能助手，不是真人。我答不了或者您想找人的时候，"
-                "可以随时转人工，由包区联系人跟进。"], buttons=[HUMAN_BUTTON], outcome="smalltalk")
-        if intent_rules.wants_human(text):
+                "可以随时转人工，由包区联系人跟进。"], buttons=[HUMAN_CHOICE], outcome="smalltalk")
+        if intent_rules.requests_person(text, directory):
             return self._human(text)
-        if leader := intent_rules.asks_about_leader(text, directory):
-            return self.leader(leader)
-        if intent_rules.asks_for_liaison(text, directory):
-            return self.liaison(text)
+        if intent_rules.asks_about_leader(text, directory) or \
+                intent_rules.asks_for_liaison(text, directory):
+            return self.lookup_liaison(text)
         return self.policy(text)
 
     def _human(self, text: str) -> AssistantTurn:
@@ -108,13 +107,50 @@ class DirectAssistant:
         citation = directory_citation(self.knowledge.directory, liaison, ANNEX_TITLE)
         return ComposedAnswer(describe_liaison(liaison), 1.0, [citation], False)
 
+    def lookup_liaison(self, text: str, remembered: str | None = None) -> AssistantTurn:
+        """A liaison question: the leader asked about, else the district named in the text;
+        else, for a question about the bureau's liaison ("联系人是谁"), the district
+        ``remembered`` from earlier in the conversation; a message that names no place and
+        asks no liaison question is answered from the knowledge base when it is confident
+        (answer first); otherwise the enterprise picks its district."""
+        directory = self.knowledge.directory
+        if leader := intent_rules.asks_about_leader(text, directory):
+            return self.leader(leader)
+        if named := directory.find_in_text(text):
+            return self.liaison(text, named.district)
+        if not intent_rules.mentions_liaison(text):
+            answered = self.answer_first(text, "ask_liaison")
+            if answered is not None:
+                return answered
+        known = directory.get(remembered) if remembered else None
+        return self.liaison(text, known.district if known else None)
+
+    def liaison_first(self, text: str, intent: str | None = None) -> AssistantTurn | None:
+        """The directory's answer to a question about a named place's liaison or a leader.
+
+        Used before the knowledge base (a liaison question NLU read as a policy question)
+        and, stricter, for a message NLU read as a request for a person: only "who serves
+        <place>" without asking to be put through ("青山区 contact person").
+        """
+        directory = self.knowledge.directory
+        if leader := intent_rules.asks_about_leader(text, directory):
+            return self.leader(leader)
+        asks = (intent_rules.asks_who_serves(text, directory) if intent == "request_human"
+                else intent_rules.asks_for_liaison(text, directory))
+        if asks and directory.find_all_in_text(text):
+            return self.liaison(text)
+        return None
+
     def answer_first(self, text: str, intent: str | None) -> AssistantTurn | None:
         """The confident answer to a message given a non-answering intent, or None.
 
         See :mod:`api.services.routing`: only for the intents there, only when the message
         carries a question, only when retrieval is confident; None lets the intent's own
-        handling go ahead.
+        handling go ahead. A request for a person is only ever answered from the directory,
+        when it merely asks who serves a named place.
         """
+        if intent == "request_human":
+            return self.liaison_first(text, intent)
         if not may_answer_first(text, intent):
             return None
         turn = self.policy(text)
@@ -125,7 +161,7 @@ class DirectAssistant:
         if self.searcher is None:
             return AssistantTurn("ask_policy", [
                 "抱歉，知识库暂时不可用，我现在没法可靠地回答政策问题。您可以转人工，"
-                "或问我所在区的包区联系人。"], buttons=[HUMAN_BUTTON], outcome="declined")
+                "或问我所在区的包区联系人。"], buttons=[HUMAN_CHOICE], outcome="declined")
         result = self.searcher.search(text, k=5)
         composed = compose_answer(self.knowledge, result, self.faq_verbatim_similarity)
         referral = match_referral(text, self.knowledge.referrals)
@@ -134,7 +170,7 @@ class DirectAssistant:
             self.answer_threshold
         if composed is not None and composed.confidence >= threshold:
             return AssistantTurn("ask_policy", [composed.text], answer=composed,
-                                 buttons=[HUMAN_BUTTON])
+                                 buttons=[HUMAN_CHOICE])
         if referral is not None:
             return AssistantTurn("out_of_scope", [
                 f"这个问题属于{referral.topic}方面，不在市科技局的职责范围内，我不便作答。"
@@ -142,7 +178,7 @@ class DirectAssistant:
         return AssistantTurn("out_of_scope", [
             "抱歉，我在市科技局的政策和办事指南里没有找到可靠的答案，不想给您不准确的信息。"
             "可以换个说法再问，或者转人工，由您所在区的包区联系人跟进。"],
-            buttons=[HUMAN_BUTTON], outcome="declined")
+            buttons=[HUMAN_CHOICE], outcome="declined")
 
 
 def as_citations(answer: ComposedAnswer | None) -> list[CitedSource]:

@@ -6,7 +6,7 @@ import logging
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from api.db import ChatTurn
 
@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 class ConversationLog:
     """Writes :class:`ChatTurn` rows; a database failure never fails the chat itself."""
 
-    def __init__(self, sessions: sessionmaker) -> None:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
 
     def record(self, *, session_id: str, channel: str, text: str, intent: str | None,

@@ -11,8 +11,9 @@ import json
 import re
 
 from api.dialogue.responses import DialogueTurn
-from api.schemas import Button, Handoff, RatingPrompt, Reply, TicketCard
+from api.schemas import Handoff, RatingPrompt, Reply, TicketCard
 from api.services import intent_rules
+from api.services.choices import human_button, rating_buttons
 from api.services.contact_info import find_company, normalize_phone
 from api.services.conversation_log import ConversationLog
 from api.tickets.messages import NO_TICKETS, handoff_text, rating_prompt, rating_thanks, status_text
@@ -20,7 +21,6 @@ from api.tickets.ratings import (
     RATING_LABELS,
     RatingRefused,
     RatingService,
-    rating_choices,
     rating_levels,
 )
 from api.tickets.service import NewTicket, TicketService
@@ -34,10 +34,6 @@ _STATUS = re.compile(r"(工单|反映的问题|提交的问题|转人工的).{0,
 _RATE_PAYLOAD = re.compile(r"^/rate_service(\{.*\})$")
 _RATING_WORDS = {label: level for level, label in RATING_LABELS.items()}
 _QUESTION_OUTCOMES = {"answered", "declined", "referred", "liaison"}
-
-
-def rating_buttons(ticket_id: str | None) -> list[Button]:
-    return [Button(title=title, payload=payload) for title, payload in rating_choices(ticket_id)]
 
 
 class DirectTickets:
@@ -58,7 +54,8 @@ class DirectTickets:
             return self._status(session_id)
         history = self.log.recent(session_id)
         pending = bool(history) and history[-1].outcome == PENDING
-        if intent_rules.wants_human(text) or (pending and self._looks_like_contact(text)):
+        if intent_rules.requests_person(text, self.directory) or \
+                (pending and self._looks_like_contact(text)):
             return self._handoff(session_id, channel, text, history)
         return None
 
@@ -106,7 +103,7 @@ class DirectTickets:
         if not cards:
             return DialogueTurn(
                 replies=[Reply(text=NO_TICKETS,
-                               buttons=[Button(title="转人工", payload="/request_human")])],
+                               buttons=[human_button()])],
                 intent="ask_ticket_status", outcome="status")
         replies = [Reply(text=status_text(tickets, now))]
         rating = None

@@ -12,11 +12,19 @@ _THANKS = re.compile(r"^(谢谢|多谢|感谢|谢了|thanks|thank you|好的谢�
 _GOODBYE = re.compile(r"^(再见|拜拜|bye|好的再见|没事了|没有了)[!！。.,，\s]*$")
 _BOT_CHALLENGE = re.compile(r"(机器人|真人还是|是人还是|是真人吗|是不是真人|是不是人工智能|是ai吗|"
                             r"are you a (bot|robot|human))")
-# Asking for a person: 转人工 and its typos, 客服, a call back, staff to talk to. 人工 alone
-# asks for a person, but not in 人工智能, 人工成本, 人工费 (policy questions).
+# Asking for a person: 转人工 and its typos, 客服, a call back, staff to talk to. 人工 / 真人
+# ask for a person only as a request ("要人工", "人工客服", a bare "人工") — not inside a
+# word (人工智能, 人工审核, 人工关节, 真人数字人 are subjects of policy questions).
+_PERSON = r"(人工|真人|活人)"
+# … ending there, or going on with what one does with a person (人工客服, 真人聊, 人工吧).
+_PERSON_END = (rf"{_PERSON}(?=$|[\W_]|客服|服务|坐席|帮|处理|回复|在线|在|呢|吧|吗|谢谢|了|啊|呀|来|"
+               r"说|聊|沟通|对话|接待|解答)")
 _HUMAN = re.compile(
-    r"(转人[工公共宫]|人工客服|人工服务|找人工|人工(?!智能|成本|费|湖|合成)|rengong|"
-    r"真人(?!cs|秀|游戏|版)|活人|接线员|客服人员|找个人|(找|联系|转|要)客服|客服(在吗|在不在|呢)|"
+    r"([转专砖]人[工公共宫]|rengong|接线员|客服人员|找个人|"
+    rf"(转接?|要|找|接|请|求|需要|换|叫|联系|有没有)(一下)?个?{_PERSON_END}|"
+    rf"{_PERSON}(客服|服务|坐席|接待|帮助|帮忙|处理|回复|在线|在吗|在不在|呢|吧|吗)|"
+    rf"^({_PERSON}|\W|\s)+$|(跟|和|同|与){_PERSON}|"
+    r"(找|联系|转|要)客服|客服(在吗|在不在|呢)|^客服\W*$|"
     r"(你|机器人).{0,4}(答不了|回答不了|解决不了|搞不定|听不懂)|"
     r"(让|请|叫|安排|约).{0,8}(联系我|打给我|回电|打个?电话|电话沟通|工作人员|老师|负责人|经办人)|"
     r"(回|打)个?电话给我|电话(给我|联系我|沟通)|回个?电话|"
@@ -26,8 +34,8 @@ _HUMAN = re.compile(
 _ASKS_IDENTITY = re.compile(r"(是不是|是)(真人|机器人|人工智能|ai)|真人还是|是人还是|are you a")
 # Asking for a person to contact; with a place named this is a liaison question.
 _WHO = re.compile(
-    r"(谁|哪个处|哪个领导|哪个部门|哪位|对接|联系人|联络人|负责人|负责领导|包区|对口|"
-    r"联系方式|找哪个|怎么联系|责任领导|责任部门|contact|liaison|in charge|who)")
+    r"(谁|哪个处|哪个领导|哪个部门|哪位|对接|联系人|联络人|负责人|负责领导|包区|对口|部门|处室|"
+    r"领导|联系方式|找哪个|怎么联系|责任领导|责任部门|contact|liaison|in charge|who)")
 # Specific to the bureau's district service: a liaison question even without a place.
 _BUREAU_LIAISON = re.compile(r"(包区|对接人|联系人|联络人|责任领导|责任部门|liaison)")
 _LEADER_QUESTION = re.compile(r"(负责|分管|包|联系|管)")
@@ -61,6 +69,23 @@ def wants_human(text: str) -> bool:
     if not _HUMAN.search(normalized):
         return False
     return not (_ASKS_IDENTITY.search(normalized) and "转人" not in normalized)
+
+
+# "…的联系人是谁" asks who serves a place; "帮我联系…" / "转人工" asks to be put through.
+_WHO_QUESTION = re.compile(r"(谁|哪位|哪个|是哪|什么人|叫什么|contact person|liaison|who)")
+_PUT_THROUGH = re.compile(r"(转人|人工|客服|真人|回电|回个电话|打电话|联系我|human|call me)")
+
+
+def asks_who_serves(text: str, directory: LiaisonDirectory) -> bool:
+    """Names a place and asks who serves it, without asking to be put through to a person."""
+    normalized = normalize_text(text)
+    return (bool(directory.find_all_in_text(normalized)) and bool(_WHO_QUESTION.search(normalized))
+            and not _PUT_THROUGH.search(normalized))
+
+
+def requests_person(text: str, directory: LiaisonDirectory) -> bool:
+    """Asks for a person — and not merely who the liaison of a named place is."""
+    return wants_human(text) and not asks_who_serves(text, directory)
 
 
 def mentions_liaison(text: str) -> bool:

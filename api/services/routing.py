@@ -5,7 +5,9 @@ NLU mistakes a question for small talk more often than the knowledge base mistak
 talk for a question: "窗口能提前预约吗" may come out as goodbye, "差评怎么给" as a rating,
 "审批太慢了能不能快点" as a complaint. So for the intents whose own handling gives no
 answer, a message that carries a question is searched first and answered when retrieval is
-confident; a bare 再见 / 谢谢 / 满意 never is. Requests for a person are never overridden.
+confident; a bare 再见 / 谢谢 / 满意 never is. A request for a person is never answered from
+the knowledge base — only from the directory, when it merely asks who serves a named place
+("青山区 contact person").
 The Rasa actions (``action_answer_first`` and the liaison / rating / ticket-status actions)
 and the direct path call the same :meth:`DirectAssistant.answer_first
 <api.services.assistant.DirectAssistant.answer_first>`, which applies the rules here, so

@@ -93,8 +93,9 @@ class Runtime:
                                      tokenizer_fingerprint=tokenizer.fingerprint,
                                      document_versions=self.knowledge.versions())
                 calibration = Calibration.load(self.settings.CALIBRATION_FILE)
-                self.searcher = HybridSearcher(index, self.embedder, tokenizer, calibration,
-                                               referrals=self.knowledge.referrals)
+                self.searcher = HybridSearcher(
+                    index, self.embedder, tokenizer, calibration,
+                    weights=(self.settings.DENSE_WEIGHT, 1.0), referrals=self.knowledge.referrals)
                 self.index_state = IndexState(
                     True, f"{index.manifest.units} units, {index.manifest.chunks} chunks, "
                           f"built {index.manifest.built_at}")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from api.db import ChatTurn
 from api.tickets.lifecycle import Status
@@ -63,7 +63,7 @@ def rating_levels() -> list[dict[str, int | str]]:
 class RatingService:
     """Takes ratings and votes; opens rectifications."""
 
-    def __init__(self, sessions: sessionmaker, tickets: TicketService) -> None:
+    def __init__(self, sessions: sessionmaker[Session], tickets: TicketService) -> None:
         self._sessions = sessions
         self._tickets = tickets
 

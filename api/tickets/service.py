@@ -7,6 +7,7 @@ publishes a notice after the commit.
 
 from __future__ import annotations
 
+import builtins  # `list` below is also a method name of TicketService
 import logging
 import secrets
 from collections.abc import Callable
@@ -89,7 +90,7 @@ def notice_of(ticket: Ticket, event: TicketEvent) -> TicketNotice:
 class TicketService:
     """The only writer of tickets and their history."""
 
-    def __init__(self, sessions: sessionmaker, directory: Callable[[], LiaisonDirectory],
+    def __init__(self, sessions: sessionmaker[Session], directory: Callable[[], LiaisonDirectory],
                  notifier: Notifier, deadlines: DeadlinePolicy,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._sessions = sessions
@@ -237,7 +238,7 @@ class TicketService:
                                    .offset(where.offset).limit(where.limit)).all()
             return list(rows), int(total or 0)
 
-    def for_identity(self, session_id: str, limit: int = 10) -> list[Ticket]:
+    def for_identity(self, session_id: str, limit: int = 10) -> builtins.list[Ticket]:
         """The tickets of a chat session, and of the same enterprise (company + phone) on
         any channel: an enterprise that gave the same company and phone is linked."""
         with self._sessions() as session:

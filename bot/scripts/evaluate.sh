@@ -10,7 +10,9 @@
 #             model (custom actions are only predicted, not run: no action server needed)
 #
 # Environment: CONFIG (default config.yml), FOLDS (3), RESULTS (var/rasa/results),
-# MODEL (var/rasa/models/dianxiaoer.tar.gz), RASA_VENV (.venv-rasa).
+# MODEL (var/rasa/models/dianxiaoer.tar.gz), RASA_VENV (.venv-rasa), NLU_DATA (bot/data/nlu)
+# and DOMAIN (bot/domain.yml) — point the last two at a copy of bot/ to compare pipelines
+# on one data snapshot while bot/data is being edited.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -21,12 +23,16 @@ CONFIG="${CONFIG:-config.yml}"
 FOLDS="${FOLDS:-3}"
 RESULTS="${RESULTS:-var/rasa/results}"
 MODEL="${MODEL:-var/rasa/models/dianxiaoer.tar.gz}"
+NLU_DATA="${NLU_DATA:-bot/data/nlu}"
+DOMAIN="${DOMAIN:-bot/domain.yml}"
 WHAT="${1:-all}"
 
 export RASA_TELEMETRY_ENABLED=false
 export RASA_CACHE_DIRECTORY="$ROOT/var/rasa/cache"
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
 export SQLALCHEMY_SILENCE_UBER_WARNING=1
+# config.yml's custom components (bot.components.*) are imported from the repo root
+export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 
 RASA="$RASA_VENV/bin/rasa"
 [[ -x "$RASA" ]] || { echo "evaluate: $RASA missing: run bot/scripts/setup_rasa_env.sh" >&2; exit 1; }
@@ -40,15 +46,16 @@ validate() {
 nlu() {
     # Seed numpy's global RNG before Rasa draws the stratified folds (StratifiedKFold
     # with shuffle=True and no random_state), so every pipeline sees the same splits.
-    "$RASA_VENV/bin/python" - "$CONFIG" "$FOLDS" "$RESULTS/nlu-cv" <<'PY'
+    "$RASA_VENV/bin/python" - "$CONFIG" "$FOLDS" "$RESULTS/nlu-cv" "$NLU_DATA" "$DOMAIN" <<'PY'
 import sys
 import numpy as np
 
-config, folds, out = sys.argv[1:4]
+config, folds, out, data, domain = sys.argv[1:6]
 np.random.seed(2021)
-sys.argv = ["rasa", "test", "nlu", "--nlu", "bot/data/nlu", "--config", config,
-            "--domain", "bot/domain.yml",
-            "--cross-validation", "--folds", folds, "--out", out]
+sys.argv = ["rasa", "test", "nlu", "--nlu", data, "--config", config,
+            "--domain", domain,
+            "--cross-validation", "--folds", folds, "--out", out,
+            "--successes"]  # intent_successes.json too: confidences for the fallback threshold
 from rasa.__main__ import main
 
 main()

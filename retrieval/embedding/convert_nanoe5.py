@@ -107,9 +107,10 @@ def is_up_to_date(out_dir: Path, source_sha256: str) -> bool:
 def _read_marker(out_dir: Path) -> dict[str, Any] | None:
     """Parsed ``conversion.json`` of an earlier run, or None."""
     try:
-        return json.loads((out_dir / MARKER_FILE).read_text(encoding="utf-8"))
+        marker: dict[str, Any] = json.loads((out_dir / MARKER_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    return marker
 
 
 def convert(out_dir: Path, source: Path | None = None, force: bool = False) -> Path:
@@ -335,7 +336,7 @@ def compile_charsmap(norm: NormTable) -> bytes:
             normalization_rule_tsv=str(rules), add_dummy_prefix=False,
             remove_extra_whitespaces=False, minloglevel=2,
         )
-        proto = sentencepiece_model_pb2.ModelProto()
+        proto = sentencepiece_model_pb2.ModelProto()  # type: ignore[attr-defined]  # protobuf, no stubs
         proto.ParseFromString(prefix.with_suffix(".model").read_bytes())
     charsmap = bytes(proto.normalizer_spec.precompiled_charsmap)
     _verify_charsmap(charsmap, norm)

@@ -22,6 +22,7 @@ import re
 import struct
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -157,11 +158,11 @@ class _Cursor:
                 f"(needs {nbytes} bytes, {len(self.data) - self.pos} left)"
             )
 
-    def unpack(self, fmt: str, what: str) -> tuple:
+    def unpack(self, fmt: str, what: str) -> tuple[Any, ...]:
         """Read a struct ``fmt`` (little-endian)."""
         size = struct.calcsize("<" + fmt)
         self.need(size, what)
-        values = struct.unpack_from("<" + fmt, self.data, self.pos)
+        values = struct.unpack_from("<" + fmt, self.data.data, self.pos)
         self.pos += size
         return values
 

@@ -122,7 +122,8 @@ def test_answer_first_answers_questions_given_a_small_talk_intent(
 @pytest.mark.parametrize(("intent", "text"), [
     ("goodbye", "好的再见"), ("thanks", "谢谢啦"), ("greet", "你好 在吗"),
     ("complain", "窗口工作人员态度太差了"),  # a complaint that asks nothing wants a person
-    ("request_human", "高企认定需要满足哪些条件，转人工"),  # never overridden
+    ("request_human", "高企认定需要满足哪些条件，转人工"),  # never from the knowledge base
+    ("request_human", "帮我联系青山区的对接人，转人工"),  # asks to be put through
     ("goodbye", "今天天气怎么样呢"),  # a question the knowledge base does not answer
 ])
 def test_answer_first_leaves_small_talk_and_requests_for_a_person_alone(
@@ -132,6 +133,24 @@ def test_answer_first_leaves_small_talk_and_requests_for_a_person_alone(
     assert body["events"] == [{"event": "slot", "name": "answered_first", "value": False,
                                "timestamp": None}]
     assert body["responses"] == []
+
+
+def test_answer_first_gives_the_liaison_to_a_who_question_read_as_a_request(
+        client: TestClient) -> None:
+    body = client.post("/webhook/actions", headers=TOKEN,
+                       json=action_call("action_answer_first", "青山区 contact person?",
+                                        intent="request_human")).json()
+    assert body["events"][0]["value"] is True
+    assert "胡远" in body["responses"][0]["text"]  # 青山区's contact (发促中心)
+
+
+def test_knowledge_action_answers_liaison_questions_from_the_directory(client: TestClient) -> None:
+    body = client.post("/webhook/actions", headers=TOKEN,
+                       json=action_call("action_answer_from_knowledge", "关东街道 负责部门是哪个",
+                                        intent="ask_policy")).json()
+    payload = custom_payload(body["responses"])
+    assert payload["outcome"] == "liaison"
+    assert payload["answer"]["citations"][0]["snippet"].startswith("东湖高新区：")
 
 
 def test_rating_action_answers_how_to_rate_instead_of_showing_buttons(client: TestClient) -> None:
@@ -250,3 +269,24 @@ def test_ticket_without_a_known_district_goes_to_triage(client: TestClient) -> N
     handoff = custom_payload(client.post("/webhook/actions", headers=TOKEN,
                                          json=call).json()["responses"])["handoff"]
     assert handoff["district"] is None and handoff["status"] == "new"
+
+
+@pytest.mark.parametrize(("action", "intent", "text"), [
+    ("action_answer_first", "greet", "客服在吗"),
+    ("action_answer_first", "thanks", "轉接真人 謝謝"),
+    ("action_answer_from_knowledge", "ask_policy", "怎么才能跟真人说上话"),
+    ("action_answer_from_knowledge", "nlu_fallback", "rengong"),
+])
+def test_a_request_for_a_person_nlu_missed_starts_the_handoff_form(
+        client: TestClient, action: str, intent: str, text: str) -> None:
+    body = client.post("/webhook/actions", headers=TOKEN,
+                       json=action_call(action, text, intent=intent)).json()
+    assert {"event": "followup", "name": "handoff_form", "timestamp": None} in body["events"]
+    assert body["responses"] == []
+
+
+def test_a_policy_question_about_ai_does_not_start_the_form(client: TestClient) -> None:
+    body = client.post("/webhook/actions", headers=TOKEN,
+                       json=action_call("action_answer_from_knowledge",
+                                        "人工智能创新发展试验区有哪些支持政策", intent="ask_policy")).json()
+    assert all(event.get("event") != "followup" for event in body["events"])

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi.testclient import TestClient
+
+if TYPE_CHECKING:
+    from api.settings import Settings
 
 
 def test_suggestions_are_ranked_with_citations(client: TestClient) -> None:
@@ -31,7 +35,7 @@ def test_health_reports_every_component(client: TestClient) -> None:
 
 
 def test_without_an_index_the_app_still_serves_liaisons_and_declines_honestly(
-        test_settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        test_settings: Settings, tmp_path: Path) -> None:
     from api.main import create_app
     from api.services.runtime import Runtime
 

@@ -54,3 +54,18 @@ def test_direct_path_answers_a_question_that_mentions_robots(runtime) -> None:  
 def test_direct_path_still_says_it_is_a_bot_when_asked(runtime) -> None:  # type: ignore[no-untyped-def]
     turn = runtime.assistant().respond("你是机器人吗")
     assert turn.intent == "bot_challenge"
+
+
+@pytest.mark.parametrize("text", [
+    "人工", "人工人工", "要人工", "人工客服在吗", "找个真人", "跟真人说话", "真人客服呢", "转接真人 谢谢",
+])
+def test_person_words_as_a_request(text: str) -> None:
+    assert intent_rules.wants_human(text)
+
+
+@pytest.mark.parametrize("text", [
+    "人工审核要多久", "我们做人工骨骼植入物，能报高企吗", "人工降雨设备研发有补贴吗",
+    "真人秀拍摄场地", "数字真人主播技术算不算高新技术",
+])
+def test_person_words_inside_other_words_are_not_a_request(text: str) -> None:
+    assert not intent_rules.wants_human(text)

@@ -13,17 +13,31 @@ from api.channels.ehuiban import sign
 SECRET = "ehuiban-shared-secret-for-tests"
 
 
-@pytest.fixture
-def configured(runtime) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
-    from api.main import create_app
+@pytest.fixture(scope="module")
+def configured(test_settings, knowledge,  # type: ignore[no-untyped-def]
+               tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """An app with the 鄂汇办 secret set, over its own runtime and database.
 
-    original = runtime.settings
-    runtime.settings = original.model_copy(update={"EHUIBAN_SECRET": SECRET})
+    The shared ``runtime`` is never touched. Greetings need no index, so this runtime loads
+    no model (the chat turn below is answered by the direct rules).
+    """
+    from api.db import init_schema, make_engine, make_session_factory
+    from api.main import create_app
+    from api.services.conversation_log import ConversationLog
+    from api.services.runtime import IndexState, Runtime
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('ehuiban') / 'app.sqlite3'}"
+    settings = test_settings.model_copy(update={"EHUIBAN_SECRET": SECRET, "DATABASE_URL": url})
+    engine = make_engine(url)
+    init_schema(engine)
+    sessions = make_session_factory(engine)
+    runtime = Runtime(settings, knowledge, engine, sessions, ConversationLog(sessions),
+                      embedder=None, searcher=None, index_state=IndexState(False, "not loaded"))
     try:
         with TestClient(create_app(runtime=runtime)) as client:
             yield client
     finally:
-        runtime.settings = original
+        runtime.close()
 
 
 def token(user: str, at: int | None = None, secret: str = SECRET) -> dict[str, object]:
@@ -41,7 +55,7 @@ def test_valid_token_gives_a_stable_session_bound_to_the_user(configured: TestCl
     assert again == session_id and other != session_id
     chat = configured.post("/api/chat", json={"session_id": session_id, "text": "你好",
                                               "channel": "ehuiban"})
-    assert chat.status_code == 200
+    assert chat.status_code == 200 and chat.json()["intent"] == "greet"
 
 
 @pytest.mark.parametrize("forged", [

@@ -1,7 +1,7 @@
 """A real Rasa server (trained by `make setup`) talking to the real app over HTTP.
 
-The stack itself lives in :mod:`tests.stack`; this session's own instance is stopped on
-purpose by the last test in test_conversations.py.
+The stack itself lives in :mod:`tests.stack`. The session's ``stack`` is never stopped by a
+test; a test that stops Rasa starts its own pair with :func:`tests.stack.running_stack`.
 """
 
 from __future__ import annotations

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+import pytest
+
 from tests.dialogue.conftest import Stack
+from tests.stack import running_stack
+
+if TYPE_CHECKING:
+    from api.services.runtime import Runtime
+    from api.settings import Settings
 
 
 def test_greeting_goes_through_rasa(stack: Stack) -> None:
@@ -95,11 +104,15 @@ def test_goodbye_invites_one_rating_of_the_conversation(stack: Stack) -> None:
     assert again["rating"] is None  # 一次一评
 
 
-# Last in this file on purpose: it stops the server.
-def test_when_rasa_stops_chat_is_degraded_but_working(stack: Stack) -> None:
-    stack.rasa.terminate()
-    stack.rasa.wait(timeout=30)
-    body = stack.chat("t-down", "光谷的企业找谁？")
-    assert body["degraded"] is True and "彭华魁" in body["replies"][0]["text"]
-    health = stack.http.get("/api/health").json()
-    assert health["components"]["dialogue"]["status"] == "degraded"
+def test_when_rasa_stops_chat_is_degraded_but_working(
+        runtime: Runtime, test_settings: Settings,
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    # its own app + Rasa pair: stopping it leaves the session's `stack` to the other tests
+    with running_stack(runtime, test_settings, tmp_path_factory) as own:
+        assert own.chat("t-down", "你好")["degraded"] is False
+        own.rasa.terminate()
+        own.rasa.wait(timeout=30)
+        body = own.chat("t-down", "光谷的企业找谁？")
+        assert body["degraded"] is True and "彭华魁" in body["replies"][0]["text"]
+        health = own.http.get("/api/health").json()
+        assert health["components"]["dialogue"]["status"] == "degraded"

@@ -35,6 +35,7 @@ from api.supervisor import (
 )
 from tests.databases import POSTGRES_URL, postgres_available
 from tests.paths import PROJECT_ROOT
+from tests.requirements import skip_unless_ci
 from tests.stack import TOKEN
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -115,9 +116,10 @@ def replicas(runtime, test_settings,  # type: ignore[no-untyped-def]
     from api.main import create_app
 
     if not postgres_available():
-        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_URL}")
+        skip_unless_ci(f"PostgreSQL is not reachable at {POSTGRES_URL}: start the local "
+                       "server or point DXE_TEST_POSTGRES_URL at one")
     if not redis_available():
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+        skip_unless_ci(f"Redis is not reachable at {REDIS_URL}: start the local server")
     if not (RASA_BIN.exists() and RASA_MODEL.exists()):
         pytest.fail("the Rasa environment or model is missing: run `make setup`")
     tmp = tmp_path_factory.mktemp("replicas")

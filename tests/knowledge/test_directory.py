@@ -75,4 +75,5 @@ def test_edited_directory_file_is_used(tmp_path, directory: LiaisonDirectory) ->
     edited = DIRECTORY_PATH.read_text(encoding="utf-8").replace("contact: 郭峰", "contact: 新联系人")
     path = tmp_path / "directory.yml"
     path.write_text(edited, encoding="utf-8")
-    assert LiaisonDirectory.from_yaml(path).get("江夏").contact == "新联系人"
+    liaison = LiaisonDirectory.from_yaml(path).get("江夏")
+    assert liaison is not None and liaison.contact == "新联系人"

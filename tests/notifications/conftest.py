@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from api.db import make_engine, make_session_factory
 from api.notifications.outbox import Backoff
@@ -33,7 +33,7 @@ class Stack:
     tickets: TicketService
     notifications: Notifications
     clock: Clock
-    sessions: sessionmaker
+    sessions: sessionmaker[Session]
     url: str
 
 
@@ -52,6 +52,15 @@ def wire(url: str, knowledge: Any, clock: Clock, **settings: Any) -> Stack:
     tickets = TicketService(sessions, lambda: knowledge.directory, notifications.notifier,
                             DeadlinePolicy.from_config(), clock=clock)
     return Stack(tickets, notifications, clock, sessions, url)
+
+
+@pytest.fixture(params=[pytest.param("sqlite", id="sqlite"),
+                        pytest.param("postgresql", id="postgresql",
+                                     marks=pytest.mark.integration)])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database of each kind (for tests run against both); its URL."""
+    with database(request.param, tmp_path) as (_engine, database_url):
+        yield database_url
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ def smtp() -> Iterator[tuple[MailSink, int]]:
 
 
 def parsed(envelope) -> EmailMessage:  # type: ignore[no-untyped-def]
-    return email.message_from_bytes(envelope.original_content, policy=default)  # type: ignore[return-value]
+    return email.message_from_bytes(envelope.original_content, policy=default)
 
 
 def test_the_liaison_gets_a_chinese_e_mail(make_stack: Callable[..., Stack],

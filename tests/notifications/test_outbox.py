@@ -3,26 +3,12 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from api.notifications.outbox import Backoff
 from tests.clock import Clock
-from tests.databases import database
 from tests.notifications.conftest import START, question, wire
 from tests.notifications.helpers import WebhookReceiver
-
-DATABASES = [pytest.param("sqlite", id="sqlite"),
-             pytest.param("postgresql", id="postgresql", marks=pytest.mark.integration)]
-
-
-@pytest.fixture(params=DATABASES)
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    with database(request.param, tmp_path) as (_engine, database_url):
-        yield database_url
 
 
 def test_two_workers_draining_one_outbox_send_each_delivery_once(url: str,

@@ -22,14 +22,6 @@ from tests.databases import database
 from tests.notifications.conftest import START, Stack, question, wire
 
 OVERDUE = START + timedelta(days=4)  # opened Monday 10:00, due Thursday 10:00 (3 working days)
-DATABASES = [pytest.param("sqlite", id="sqlite"),
-             pytest.param("postgresql", id="postgresql", marks=pytest.mark.integration)]
-
-
-@pytest.fixture(params=DATABASES)
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    with database(request.param, tmp_path) as (_engine, database_url):
-        yield database_url
 
 
 @pytest.fixture

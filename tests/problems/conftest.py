@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from api.db import make_session_factory
 from api.problems.service import ProblemList
@@ -24,7 +24,7 @@ START = datetime(2026, 11, 2, 10, 0, tzinfo=BEIJING)  # a Monday
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def sessions(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sessionmaker]:
+def sessions(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
     with database(request.param, tmp_path) as (engine, _url):
         yield make_session_factory(engine)
 
@@ -35,23 +35,23 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def tickets(sessions: sessionmaker, knowledge, clock: Clock) -> TicketService:  # type: ignore[no-untyped-def]
+def tickets(sessions: sessionmaker[Session], knowledge, clock: Clock) -> TicketService:  # type: ignore[no-untyped-def]
     return TicketService(sessions, lambda: knowledge.directory, NullNotifier(),
                          DeadlinePolicy.from_config(), clock=clock)
 
 
 @pytest.fixture
-def ratings(sessions: sessionmaker, tickets: TicketService) -> RatingService:
+def ratings(sessions: sessionmaker[Session], tickets: TicketService) -> RatingService:
     return RatingService(sessions, tickets)
 
 
 @pytest.fixture
-def log(sessions: sessionmaker) -> ConversationLog:
+def log(sessions: sessionmaker[Session]) -> ConversationLog:
     return ConversationLog(sessions)
 
 
 @pytest.fixture
-def problems(sessions: sessionmaker, runtime, clock: Clock) -> ProblemList:  # type: ignore[no-untyped-def]
+def problems(sessions: sessionmaker[Session], runtime, clock: Clock) -> ProblemList:  # type: ignore[no-untyped-def]
     """The problem list with the app's real embedding model and synonyms."""
     return ProblemList(sessions, runtime.embedder, clock,
                        threshold=runtime.settings.PROBLEM_CLUSTER_SIMILARITY,

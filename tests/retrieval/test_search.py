@@ -21,7 +21,8 @@ def searcher(knowledge, embedder, index_dir) -> HybridSearcher:  # type: ignore[
 def _top_section(searcher: HybridSearcher, knowledge, query: str) -> str:  # type: ignore[no-untyped-def]
     top = searcher.search(query, k=3).top
     assert top is not None
-    return knowledge.chunk(top.chunk_id).section
+    section: str = knowledge.chunk(top.chunk_id).section
+    return section
 
 
 @pytest.mark.parametrize(("query", "label"), [
@@ -66,3 +67,23 @@ def test_empty_or_filler_query_finds_nothing_confidently(searcher) -> None:  # t
 def test_k_must_be_positive(searcher) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValueError, match="k must be greater than 0"):
         searcher.search("高企", k=0)
+
+
+def test_confidence_features_describe_the_hit_and_the_query(knowledge, embedder, index_dir) -> None:  # type: ignore[no-untyped-def]
+    from retrieval.calibration import FEATURES
+
+    store = IndexStore(index_dir)
+    searcher = HybridSearcher(store.load_current(), embedder, tokenizer_for(knowledge),
+                              referrals=knowledge.referrals)
+    chinese = searcher.search("高企认定需要满足哪些条件", k=3).hits[0]
+    assert len(chinese.features) == len(FEATURES)
+    named = dict(zip(FEATURES, chinese.features, strict=True))
+    assert named["latin"] == 0.0 and named["referral"] == 0.0
+    assert named["question_unit"] == 1.0  # an FAQ question matched best
+    assert -1.0 <= named["dense_gap"] <= 1.0 and named["dense"] > 0.8
+    english = dict(zip(FEATURES, searcher.search("Can I apply online?", k=3).hits[0].features,
+                       strict=True))
+    assert english["latin"] > 0.5
+    tax = dict(zip(FEATURES, searcher.search("个税汇算清缴怎么弄", k=3).hits[0].features,
+                   strict=True))
+    assert tax["referral"] == 1.0  # names another agency's topic (referrals.yml)

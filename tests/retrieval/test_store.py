@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -45,12 +46,15 @@ def test_missing_index_is_reported_not_guessed(tmp_path: Path) -> None:
 
 def test_manifest_detects_each_kind_of_mismatch() -> None:
     manifest = _index("甲").manifest
-    ok = dict(model_fingerprint="mf", tokenizer_fingerprint="tf", document_versions={"甲": "v1"})
+    ok: dict[str, Any] = dict(model_fingerprint="mf", tokenizer_fingerprint="tf",
+                              document_versions={"甲": "v1"})
     manifest.check(**ok)
-    for change, words in [({"model_fingerprint": "other"}, "model"),
-                          ({"tokenizer_fingerprint": "other"}, "tokenizer"),
-                          ({"document_versions": {"甲": "v2"}}, "document"),
-                          ({"document_versions": {"甲": "v1", "乙": "v1"}}, "document")]:
+    changes: list[tuple[dict[str, Any], str]] = [
+        ({"model_fingerprint": "other"}, "model"),
+        ({"tokenizer_fingerprint": "other"}, "tokenizer"),
+        ({"document_versions": {"甲": "v2"}}, "document"),
+        ({"document_versions": {"甲": "v1", "乙": "v1"}}, "document")]
+    for change, words in changes:
         with pytest.raises(IndexMismatchError, match=words):
             manifest.check(**{**ok, **change})
 

@@ -1,10 +1,10 @@
-"""Keyword tokenisation and rank fusion."""
+"""Keyword tokenisation and the z-score fusion of dense and sparse scores."""
 
 from __future__ import annotations
 
 import pytest
 
-from retrieval.fusion import reciprocal_rank_fusion
+from retrieval.fusion import zscore_fusion
 from retrieval.tokenizer import ChineseTokenizer
 
 
@@ -42,19 +42,49 @@ def test_fingerprint_follows_the_vocabulary() -> None:
     assert ChineseTokenizer(["甲乙"]).fingerprint == ChineseTokenizer(["甲乙"]).fingerprint
 
 
-def test_rrf_rewards_agreement() -> None:
-    fused = reciprocal_rank_fusion([["a", "b", "c"], ["b", "c", "a"]])
-    assert max(fused, key=fused.get) == "b"
-    assert fused["a"] == pytest.approx(1 / 61 + 1 / 63)
+def test_zscore_fusion_sums_standardised_scores() -> None:
+    # dense: mean 0.8, population sd 0.1/sqrt(1.5); sparse: mean 2.5, sd 0.5
+    fused = zscore_fusion([{"a": 0.9, "b": 0.8, "c": 0.7}, {"a": 2.0, "b": 3.0}])
+    dense_sd = (0.02 / 3) ** 0.5
+    assert fused == pytest.approx({
+        "a": 0.1 / dense_sd + (2.0 - 2.5) / 0.5,
+        "b": 0.0 + (3.0 - 2.5) / 0.5,
+        "c": -0.1 / dense_sd + (2.0 - 2.5) / 0.5,  # missing from sparse: its minimum
+    })
+    assert list(fused) == ["a", "b", "c"]  # the union, in first-seen order
 
 
-def test_rrf_weights_tip_the_balance() -> None:
-    fused = reciprocal_rank_fusion([["a", "b"], ["b", "a"]], weights=[2.0, 1.0])
-    assert max(fused, key=fused.get) == "a"
+def test_zscore_fusion_keeps_how_far_ahead_the_winner_is() -> None:
+    # the same ranks in both cases (rank fusion could not tell them apart), different leads
+    clear = zscore_fusion([{"a": 10.0, "b": 1.0, "c": 0.0}])
+    close = zscore_fusion([{"a": 1.1, "b": 1.0, "c": 0.0}])
+    assert sorted(clear, key=clear.__getitem__) == sorted(close, key=close.__getitem__) == ["c", "b", "a"]
+    assert clear["a"] - clear["b"] > 2 * (close["a"] - close["b"])
 
 
-def test_rrf_refuses_bad_arguments() -> None:
-    with pytest.raises(ValueError, match="k must be greater than 0"):
-        reciprocal_rank_fusion([["a"]], k=0)
-    with pytest.raises(ValueError, match="weight"):
-        reciprocal_rank_fusion([["a"], ["b"]], weights=[1.0])
+def test_zscore_fusion_weights_tip_the_balance() -> None:
+    maps = [{"a": 1.0, "b": 0.0}, {"a": 0.0, "b": 1.0}]
+    assert zscore_fusion(maps) == {"a": 0.0, "b": 0.0}
+    dense_heavy = zscore_fusion(maps, weights=[2.0, 1.0])
+    assert max(dense_heavy, key=dense_heavy.__getitem__) == "a"
+    assert dense_heavy == pytest.approx({"a": 1.0, "b": -1.0})
+
+
+def test_zscore_fusion_ignores_flat_and_empty_maps() -> None:
+    fused = zscore_fusion([{"a": 0.5, "b": 0.5}, {}, {"a": 3.0, "b": 1.0}])
+    assert fused == pytest.approx({"a": 1.0, "b": -1.0})
+    assert zscore_fusion([{}, {}]) == {}
+    assert zscore_fusion([{"only": 7.0}]) == {"only": 0.0}
+
+
+def test_zscore_fusion_needs_one_weight_per_map() -> None:
+    with pytest.raises(ValueError, match="one weight per score map"):
+        zscore_fusion([{"a": 1.0}, {"a": 2.0}], weights=[1.0])
+
+
+def test_zscore_fusion_docstring_example_holds() -> None:
+    import doctest
+
+    from retrieval import fusion
+
+    assert doctest.testmod(fusion).failed == 0

@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from api.db import make_session_factory
 from api.tickets.deadlines import BEIJING, DeadlinePolicy
@@ -30,7 +30,7 @@ class Recorder:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[sessionmaker, str]]:
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[sessionmaker[Session], str]]:
     with database(request.param, tmp_path) as (engine, url):
         yield make_session_factory(engine), url
 

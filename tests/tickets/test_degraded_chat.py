@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi.testclient import TestClient
+
+if TYPE_CHECKING:
+    from api.services.runtime import Runtime
 
 
 def chat(client: TestClient, session_id: str, text: str) -> dict[str, Any]:
     response = client.post("/api/chat", json={"session_id": session_id, "text": text})
     assert response.status_code == 200, response.text
-    body = response.json()
+    body: dict[str, Any] = response.json()
     assert body["degraded"] is True  # the test app runs without Rasa
     return body
 
@@ -36,7 +39,7 @@ def test_degraded_handoff_collects_contact_then_opens_the_ticket(client: TestCli
 
 
 def test_degraded_handoff_in_one_message_and_rating_after_resolution(client: TestClient,
-                                                                     runtime) -> None:  # type: ignore[no-untyped-def]
+                                                                     runtime: Runtime) -> None:
     session = "web-degraded-2"
     done = chat(client, session, "转人工，我们是武汉云帆智能有限公司 13712340002，在江夏")
     ticket_id = done["handoff"]["ticket_id"]

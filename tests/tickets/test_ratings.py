@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from api.db import ChatTurn
-from api.tickets.models import Rating, Ticket
+from api.tickets.models import AnswerVote, Rating, Ticket
 from api.tickets.ratings import RatingRefused, RatingService
 from api.tickets.service import TRIAGE_QUEUE, TicketService
 from tests.clock import Clock
@@ -37,7 +37,8 @@ def test_a_ticket_is_rated_once_after_it_is_resolved(tickets: TicketService,
     with pytest.raises(RatingRefused, match="办结后"):
         ratings.rate("web-1", 5, ticket_id=ticket.id)
     ticket = resolved(tickets)
-    assert ratings.pending_ticket("web-1").id == ticket.id
+    pending = ratings.pending_ticket("web-1")
+    assert pending is not None and pending.id == ticket.id
     result = ratings.rate("web-1", 4, "联系人很耐心", ticket_id=ticket.id)
     assert (result.label, result.rectification_id) == ("满意", None)
     after = tickets.get(ticket.id)
@@ -113,6 +114,7 @@ def test_a_poor_conversation_rating_opens_a_complaint_ticket(db, tickets: Ticket
                                                              ratings: RatingService) -> None:
     say(db[0], "web-poor", "明年科技经费预算多少")
     result = ratings.rate("web-poor", 1, "什么都答不上来")
+    assert result.complaint_ticket_id is not None
     complaint = tickets.get(result.complaint_ticket_id)
     assert complaint.kind == "complaint" and complaint.owner == TRIAGE_QUEUE
     assert "非常不满意：什么都答不上来" in complaint.question
@@ -122,11 +124,21 @@ def test_a_poor_conversation_rating_opens_a_complaint_ticket(db, tickets: Ticket
 
 
 def test_votes_belong_to_the_session_and_a_new_vote_replaces(db, ratings: RatingService) -> None:  # type: ignore[no-untyped-def]
-    turn = say(db[0], "web-vote", "高企 网上能办不")
+    sessions = db[0]
+
+    def votes() -> list[tuple[int, str, bool]]:
+        with sessions() as session:
+            return [(v.turn_id, v.session_id, v.helpful)
+                    for v in session.scalars(select(AnswerVote).order_by(AnswerVote.id))]
+
+    turn = say(sessions, "web-vote", "高企 网上能办不")
     ratings.vote("web-vote", turn, helpful=True)
+    assert votes() == [(turn, "web-vote", True)]
     ratings.vote("web-vote", turn, helpful=False)
+    assert votes() == [(turn, "web-vote", False)]  # replaced, not added
     with pytest.raises(RatingRefused):
         ratings.vote("web-someone-else", turn, helpful=True)
+    assert votes() == [(turn, "web-vote", False)]  # another session's vote changes nothing
 
 
 def test_rating_levels_are_validated(ratings: RatingService) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Coroutine
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from wechatpy.messages import BaseMessage
 
@@ -38,7 +38,7 @@ REST_DELAY = 1.0  # the rest of a long answer follows the passive reply after th
 class WeChatChannel:
     """Holds the channel's configuration and stores, and the answers still being delivered."""
 
-    def __init__(self, config: WeChatConfig, sessions: sessionmaker) -> None:
+    def __init__(self, config: WeChatConfig, sessions: sessionmaker[Session]) -> None:
         assert config.TOKEN, "the channel needs WECHAT_TOKEN"
         self.config = config
         self.token: str = config.TOKEN
@@ -102,7 +102,8 @@ class WeChatChannel:
         """A retry: the first delivery's reply, never a second answer."""
         while claim.state == PENDING and time.monotonic() < deadline:
             await asyncio.sleep(RETRY_POLL)
-            claim = await run_in_threadpool(self.inbound.get, key) or claim
+            latest = await run_in_threadpool(self.inbound.get, key)
+            claim = latest or claim
         return claim.reply if claim.state == REPLIED else None
 
     async def _answer(self, chat: Any, openid: str, text: str) -> list[str]:

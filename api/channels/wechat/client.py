@@ -16,7 +16,7 @@ class _TimeoutSession(requests.Session):
         super().__init__()
         self._timeout = timeout
 
-    def request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self._timeout
         return super().request(*args, **kwargs)

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 from wechatpy.messages import BaseMessage
 
 from api.channels.wechat.models import WeChatInbound
+from api.db import rowcount
 
 PENDING, REPLIED, DEFERRED = "pending", "replied", "deferred"
 KEEP_SECONDS = 24 * 3600  # WeChat's retries come within seconds; a day is plenty
@@ -44,7 +45,7 @@ class Claim:
 class InboundLog:
     """The table of inbound messages already seen."""
 
-    def __init__(self, sessions: sessionmaker) -> None:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
 
     def claim(self, key: str, openid: str) -> Claim:
@@ -85,4 +86,4 @@ class InboundLog:
             result = session.execute(delete(WeChatInbound).where(
                 WeChatInbound.created_at < int(time.time()) - keep_seconds))
             session.commit()
-            return int(result.rowcount or 0)
+            return rowcount(result)

@@ -8,13 +8,14 @@ import re
 from dataclasses import dataclass, field
 
 from api.schemas import Button, ChatResponse, Citation, RatingPrompt
+from api.services.choices import HUMAN_CHOICE
 
 # WeChat's documented limit for a text message's content (passive reply and customer-service
 # message alike): 2048 bytes. Counting UTF-8 bytes is the strictest reading (a Chinese
 # character is 3 bytes, ≈ 680 characters per message).
 TEXT_LIMIT_BYTES = 2048
 MAX_REFERENCES = 3
-HUMAN_PAYLOAD = "/request_human"
+HUMAN_PAYLOAD = HUMAN_CHOICE[1]
 RATING_PAYLOAD = "/rate_service"
 HUMAN_HINT = "如需人工服务，请回复“转人工”。"
 

@@ -79,6 +79,6 @@ def parse_message(xml: bytes | str) -> BaseMessage:
         raise BadRequest(400, "malformed CreateTime or MsgId")
     text = xml.decode("utf-8") if isinstance(xml, bytes) else xml
     try:
-        return wechatpy_parse_message(text)  # type: ignore[no-any-return]
+        return wechatpy_parse_message(text)
     except Exception as exc:  # defused already; anything else is a malformed message
         raise BadRequest(400, "malformed message") from exc

@@ -12,9 +12,10 @@ import time
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from api.channels.wechat.models import WeChatQuota
+from api.db import rowcount
 
 AFTER_MESSAGE = (5, 48 * 3600)  # (messages, seconds) after the user sends a message
 AFTER_EVENT = (3, 60)  # after a menu click, a subscription or a scan
@@ -23,7 +24,7 @@ AFTER_EVENT = (3, 60)  # after a menu click, a subscription or a scan
 class SendQuota:
     """Per-user allowance in the ``wechat_quota`` table, shared by all processes."""
 
-    def __init__(self, sessions: sessionmaker) -> None:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
 
     def grant(self, openid: str, allowance: tuple[int, int]) -> None:
@@ -53,7 +54,7 @@ class SendQuota:
                        WeChatQuota.expires_at > int(time.time()))
                 .values(remaining=WeChatQuota.remaining - 1))
             session.commit()
-            return bool(result.rowcount)
+            return rowcount(result) > 0
 
     def exhaust(self, openid: str) -> None:
         """WeChat refused for quota or time: send nothing more until the user writes again."""

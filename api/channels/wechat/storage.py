@@ -13,11 +13,12 @@ from typing import Any
 
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 from wechatpy.session import SessionStorage
 
 from api.channels.wechat.config import WeChatConfig
 from api.channels.wechat.models import WeChatKeyValue
+from api.db import rowcount
 
 log = logging.getLogger(__name__)
 PREFIX = "dianxiaoer"
@@ -27,7 +28,7 @@ EXPIRY_MARGIN = 60  # seconds: a value is dropped this long before its ttl runs 
 class DatabaseStorage(SessionStorage):  # type: ignore[misc]
     """JSON values with an optional time-to-live in the ``wechat_kv`` table."""
 
-    def __init__(self, sessions: sessionmaker, prefix: str = PREFIX) -> None:
+    def __init__(self, sessions: sessionmaker[Session], prefix: str = PREFIX) -> None:
         self._sessions = sessions
         self.prefix = prefix
 
@@ -49,7 +50,7 @@ class DatabaseStorage(SessionStorage):  # type: ignore[misc]
         statement = (update(WeChatKeyValue).where(WeChatKeyValue.key == name)
                      .values(value=text, expires_at=expires_at))
         with self._sessions() as session:
-            if session.execute(statement).rowcount:
+            if rowcount(session.execute(statement)):
                 session.commit()
                 return
             session.add(WeChatKeyValue(key=name, value=text, expires_at=expires_at))
@@ -66,7 +67,7 @@ class DatabaseStorage(SessionStorage):  # type: ignore[misc]
             session.commit()
 
 
-def make_storage(config: WeChatConfig, sessions: sessionmaker) -> SessionStorage:
+def make_storage(config: WeChatConfig, sessions: sessionmaker[Session]) -> SessionStorage:
     """Redis when ``WECHAT_REDIS_URL`` is set (and the ``redis`` package present), else the DB."""
     if config.REDIS_URL:
         try:
