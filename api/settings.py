@@ -1,4 +1,6 @@
-"""The one settings object. Every field can be set by an environment variable ``DXE_<NAME>``."""
+"""The app's settings (DXE_*): one of three settings objects until the consoles issue (#11)
+merges them with api/web/settings.py and api/channels/wechat/config.py. Every field can be
+set by an environment variable ``DXE_<NAME>``."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The labelled question sets, loaded into one shape.
 
-Three sources (see eval/README.md):
+Three sources (README.md, "Quality: make eval"):
 - ``questions.yml`` — the original set, written beside the FAQ items and NLU examples
   (kinds clause / doc / liaison / leader / decline); part of the dev set now;
 - ``dev_questions.yml`` — a larger dev set written from the notice and topic names only;

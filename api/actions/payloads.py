@@ -6,7 +6,6 @@ Rasa's REST channel returns a ``json_message`` as ``{"custom": …}``; the gatew
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 from rasa_sdk.executor import CollectingDispatcher
@@ -21,7 +20,7 @@ def turn_payload(turn: AssistantTurn) -> dict[str, Any]:
     answer = None
     if turn.answer is not None:
         answer = {"confidence": turn.answer.confidence,
-                  "citations": [asdict(citation) for citation in turn.answer.citations]}
+                  "citations": [citation.model_dump() for citation in turn.answer.citations]}
     return {PAYLOAD_KEY: {"intent": turn.intent, "outcome": turn.outcome, "answer": answer}}
 
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from fastapi import APIRouter, HTTPException
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import RuntimeDep
-from api.schemas import Citation, Suggestion, SuggestRequest, SuggestResponse
+from api.schemas import Suggestion, SuggestRequest, SuggestResponse
 from api.services.suggestions import suggest
 
 router = APIRouter(prefix="/api/assist", tags=["assist"])
@@ -25,7 +23,7 @@ async def create_suggestions(request: SuggestRequest, runtime: RuntimeDep) -> Su
                                     runtime.answer_threshold)
     suggestions = [
         Suggestion(rank=rank, text=item.text, confidence=item.confidence,
-                   reliable=item.reliable, citation=Citation(**asdict(item.citation)))
+                   reliable=item.reliable, citation=item.citation)
         for rank, item in enumerate(items, start=1)
     ]
     return SuggestResponse(question=request.question, suggestions=suggestions,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from api.schemas import Citation
 from knowledge.corpus import KnowledgeBase
 from knowledge.models import Chunk, DocKind
 from retrieval.searcher import SearchHit, SearchResult
@@ -15,24 +16,12 @@ CO_CITATION_MARGIN = 0.015  # other hits this close to the best one are cited to
 
 
 @dataclass(frozen=True, slots=True)
-class CitedSource:
-    """A citation in plain data (the API maps it onto its schema)."""
-
-    doc_id: str
-    title: str
-    doc_number: str | None
-    section: str
-    snippet: str
-    score: float
-
-
-@dataclass(frozen=True, slots=True)
 class ComposedAnswer:
     """An answer text, how sure we are, and where it comes from."""
 
     text: str
     confidence: float
-    citations: list[CitedSource]
+    citations: list[Citation]
     verbatim_faq: bool
 
 
@@ -51,11 +40,11 @@ def _shorten(text: str) -> str:
     return text if len(text) <= SNIPPET_CHARS else text[: SNIPPET_CHARS - 1] + "…"
 
 
-def cite(knowledge: KnowledgeBase, hit: SearchHit) -> CitedSource:
+def cite(knowledge: KnowledgeBase, hit: SearchHit) -> Citation:
     """The citation for one hit."""
     chunk = knowledge.chunk(hit.chunk_id)
     document = knowledge.document(chunk.doc_id)
-    return CitedSource(doc_id=document.id, title=document.title, doc_number=document.doc_number,
+    return Citation(doc_id=document.id, title=document.title, doc_number=document.doc_number,
                        section=chunk.section, snippet=_snippet(chunk, hit),
                        score=round(hit.dense, 4))
 

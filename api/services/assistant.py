@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from api.services import intent_rules
-from api.services.answers import CitedSource, ComposedAnswer, compose_answer
+from api.services.answers import ComposedAnswer, compose_answer
 from api.services.choices import HUMAN_CHOICE
 from api.services.liaison import (
     alias_used,
@@ -180,7 +180,3 @@ class DirectAssistant:
             "可以换个说法再问，或者转人工，由您所在区的包区联系人跟进。"],
             buttons=[HUMAN_CHOICE], outcome="declined")
 
-
-def as_citations(answer: ComposedAnswer | None) -> list[CitedSource]:
-    """The citations of an answer, or none."""
-    return answer.citations if answer else []

@@ -7,13 +7,12 @@ every channel gets the same dialogue, answers, citations, handoff and ratings.
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict
 
 from starlette.concurrency import run_in_threadpool
 
 from api.dialogue.rasa_client import DialogueUnavailable, RasaClient
 from api.dialogue.responses import to_turn
-from api.schemas import Answer, Button, ChatRequest, ChatResponse, Citation, Reply
+from api.schemas import Answer, Button, ChatRequest, ChatResponse, Reply
 from api.services.answers import ComposedAnswer
 from api.services.direct_tickets import DirectTickets
 from api.services.runtime import Runtime
@@ -26,7 +25,7 @@ def to_answer(composed: ComposedAnswer | None) -> Answer | None:
     if composed is None:
         return None
     return Answer(confidence=composed.confidence,
-                  citations=[Citation(**asdict(citation)) for citation in composed.citations])
+                  citations=list(composed.citations))
 
 
 class ChatService:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from api.services.answers import CitedSource
+from api.schemas import Citation
 from knowledge.directory import Liaison, LiaisonDirectory
 from knowledge.text import normalize_text
 
 
 def directory_citation(directory: LiaisonDirectory, liaison: Liaison | None,
-                       title: str) -> CitedSource:
+                       title: str) -> Citation:
     """Cite the annex table (and the row, when there is one)."""
     snippet = (f"{liaison.district}：{liaison.leader}（{liaison.leader_title}）、"
                f"{liaison.department}、{liaison.contact}") if liaison else directory.source.section
-    return CitedSource(doc_id="directory", title=title, doc_number=directory.source.doc_number,
+    return Citation(doc_id="directory", title=title, doc_number=directory.source.doc_number,
                        section=directory.source.section, snippet=snippet, score=1.0)
 
 

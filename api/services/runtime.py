@@ -15,7 +15,6 @@ from api.services.assistant import DirectAssistant
 from api.services.conversation_log import ConversationLog
 from api.settings import Settings
 from api.tickets.deadlines import DeadlinePolicy
-from api.tickets.notify import Notifier
 from api.tickets.ratings import RatingService
 from api.tickets.service import TicketService
 from knowledge.corpus import KnowledgeBase, load_knowledge_base
@@ -75,9 +74,6 @@ class Runtime:
                                      self.notifications.notifier, deadlines)
         self.ratings = RatingService(self.sessions, self.tickets)
 
-    def use_notifier(self, notifier: Notifier) -> None:
-        """Deliver ticket notices through ``notifier`` from now on."""
-        self.tickets.notifier = notifier
 
     def load_index(self) -> IndexState:
         """(Re)load the current index; the swap is a single reference assignment."""

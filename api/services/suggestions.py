@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from api.services.answers import CitedSource, cite
+from api.schemas import Citation
+from api.services.answers import cite
 from knowledge.corpus import KnowledgeBase
 from retrieval.searcher import HybridSearcher
 
@@ -16,7 +17,7 @@ class SuggestedAnswer:
     text: str
     confidence: float
     reliable: bool
-    citation: CitedSource
+    citation: Citation
 
 
 def suggest(knowledge: KnowledgeBase, searcher: HybridSearcher, question: str, k: int,

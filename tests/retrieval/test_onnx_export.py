@@ -12,8 +12,6 @@ import pytest
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
-pytest.importorskip("onnxruntime")
-
 from retrieval.embedding import onnx_export  # noqa: E402
 from retrieval.embedding.onnx_export import (  # noqa: E402
     MIN_COSINE,

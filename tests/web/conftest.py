@@ -41,7 +41,7 @@ def web_stack(runtime, test_settings, tmp_path_factory: pytest.TempPathFactory) 
 
 @pytest.fixture(scope="session")
 def browser():  # type: ignore[no-untyped-def]
-    sync_api = pytest.importorskip("playwright.sync_api")
+    from playwright import sync_api  # a declared dev dependency: fail, never skip
     if not Path(CHROMIUM).exists():
         pytest.fail("Chromium is missing: run `make browser` (installs Debian's chromium)")
     with sync_api.sync_playwright() as playwright:

@@ -8,11 +8,9 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page, Route, expect
 
-pytest.importorskip("playwright.sync_api")
-from playwright.sync_api import Page, Route, expect  # noqa: E402
-
-from tests.stack import Stack  # noqa: E402
+from tests.stack import Stack
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
