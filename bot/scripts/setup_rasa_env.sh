@@ -17,6 +17,11 @@ STAMP="$VENV/.requirements.sha256"
 
 die() { echo "setup_rasa_env: $*" >&2; exit 1; }
 
+# The venv is checked on its own: a PYTHONPATH with the repo root (train.sh sets one for
+# Rasa's custom components) would show pip the app's dianxiaoer.egg-info and its pydantic-2
+# requirements, and `pip check` would fail.
+unset PYTHONPATH
+
 [[ -f "$REQS" ]] || die "$REQS not found"
 
 find_python310() {
