@@ -9,12 +9,14 @@ enterprise is offered a person instead — costs ``DECLINE_COST``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
 from api.services.assistant import REFERRAL_OVERRIDE
-from eval.scoring import Judged
+from eval.scoring import retrieval_rank
+from eval.sets import Question
 from knowledge.corpus import KnowledgeBase
 from knowledge.referrals import match_referral
 from retrieval.calibration import Calibration
@@ -22,6 +24,28 @@ from retrieval.searcher import HybridSearcher
 
 WRONG_COST = 4.0  # a wrong answer misleads; an enterprise may act on it
 DECLINE_COST = 1.0  # a decline costs a person's time and a wait
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    """What retrieval alone did with a dev question: the right source's rank, the top hit's
+    features."""
+
+    question: Question
+    rank: int | None
+    features: tuple[float, ...] | None
+
+    @property
+    def top_correct(self) -> bool:
+        """The top hit is a right source."""
+        return self.rank == 1
+
+
+def ranked(knowledge: KnowledgeBase, searcher: HybridSearcher,
+           questions: Iterable[Question]) -> list[Ranked]:
+    """The in- and out-of-scope questions, searched."""
+    return [Ranked(q, *retrieval_rank(knowledge, searcher, q)[:2]) for q in questions
+            if q.kind in ("inscope", "outscope")]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +60,7 @@ class SweepRow:
     cost: float
 
 
-def fit(rows: list[Judged], knowledge: KnowledgeBase, searcher: HybridSearcher) -> Calibration:
+def fit(rows: list[Ranked], knowledge: KnowledgeBase, searcher: HybridSearcher) -> Calibration:
     """Logistic regression on standardised features, mapped back to raw feature values."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
@@ -57,7 +81,7 @@ def fit(rows: list[Judged], knowledge: KnowledgeBase, searcher: HybridSearcher) 
     return Calibration(float(intercept), tuple(float(c) for c in coefficients))
 
 
-def sweep(rows: list[Judged], calibration: Calibration, knowledge: KnowledgeBase,
+def sweep(rows: list[Ranked], calibration: Calibration, knowledge: KnowledgeBase,
           thresholds: np.ndarray | None = None) -> list[SweepRow]:
     """Cost of each threshold, with confidences recomputed under ``calibration``."""
     thresholds = np.round(np.arange(0.05, 0.96, 0.05), 2) if thresholds is None else thresholds

@@ -29,7 +29,6 @@ from eval.scoring import (
     Judged,
     confusion,
     place_breakdown,
-    retrieval_rank,
     run_dialogue,
     run_questions,
     summarise,
@@ -68,13 +67,7 @@ def fit_on_dev(runtime: Runtime, dev: list[Question], path: Path) -> str:
     """Refit the calibration and the threshold on dev; returns the sweep table."""
     assert runtime.searcher is not None
     searcher = runtime.searcher
-    rows = []
-    for question in dev:
-        if question.kind not in ("inscope", "outscope"):
-            continue
-        rank, features, _ = retrieval_rank(runtime.knowledge, searcher, question)
-        rows.append(Judged(question, None, False, rank, features,  # type: ignore[arg-type]
-                           top_correct=rank == 1))
+    rows = calibrate.ranked(runtime.knowledge, searcher, dev)
     fitted = calibrate.fit(rows, runtime.knowledge, searcher)
     table = calibrate.sweep(rows, fitted, runtime.knowledge)
     chosen = calibrate.best_threshold(table)
@@ -112,12 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.fit:
             sweep = fit_on_dev(runtime, dev, settings.CALIBRATION_FILE)
         else:
-            rows = [Judged(q, None, False, *retrieval_rank(runtime.knowledge,  # type: ignore[arg-type]
-                                                           runtime.searcher, q)[:2])
-                    for q in dev if q.kind in ("inscope", "outscope")]
-            for row in rows:
-                row.top_correct = row.rank == 1
-            table = calibrate.sweep(rows, runtime.searcher.calibration, runtime.knowledge)
+            table = calibrate.sweep(calibrate.ranked(runtime.knowledge, runtime.searcher, dev),
+                                    runtime.searcher.calibration, runtime.knowledge)
             sweep = calibrate.sweep_table(table, runtime.answer_threshold)
 
     paths: dict[str, dict[str, tuple[list[Judged], list[DialogueResult]]]] = {}

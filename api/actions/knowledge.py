@@ -4,29 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from starlette.concurrency import run_in_threadpool
 
+from api.actions.base import RuntimeAction, latest_intent, latest_text
 from api.actions.payloads import utter_turn
-from api.actions.routing import handoff_if_requested, latest_intent
+from api.actions.routing import handoff_if_requested
 from api.services.assistant import AssistantTurn
-from api.services.runtime import Runtime
 
 
-class ActionAnswerFromKnowledge(Action):
+class ActionAnswerFromKnowledge(RuntimeAction):
     """Answer the latest message from the knowledge base (or the directory, for a liaison
     question); never present a weak match."""
-
-    def __init__(self, runtime: Runtime) -> None:
-        self._runtime = runtime
 
     def name(self) -> str:
         return "action_answer_from_knowledge"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
-        text = (tracker.latest_message or {}).get("text") or ""
+        text = latest_text(tracker)
         if handoff := handoff_if_requested(self._runtime, text, latest_intent(tracker)):
             return handoff  # "怎么才能跟真人说上话" read as a policy question
         turn = await run_in_threadpool(self._turn, text)

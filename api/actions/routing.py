@@ -13,11 +13,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from starlette.concurrency import run_in_threadpool
 
+from api.actions.base import RuntimeAction, latest_intent, latest_text
 from api.actions.payloads import utter_turn
 from api.services import intent_rules
 from api.services.runtime import Runtime
@@ -34,23 +35,15 @@ def handoff_if_requested(runtime: Runtime, text: str, intent: str | None
     return [FollowupAction("handoff_form")]
 
 
-def latest_intent(tracker: Tracker) -> str | None:
-    """The intent NLU gave the latest message."""
-    return ((tracker.latest_message or {}).get("intent") or {}).get("name")
-
-
-class ActionAnswerFirst(Action):
+class ActionAnswerFirst(RuntimeAction):
     """Answer from the knowledge base when it is confident; report whether it did."""
-
-    def __init__(self, runtime: Runtime) -> None:
-        self._runtime = runtime
 
     def name(self) -> str:
         return "action_answer_first"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
-        text = (tracker.latest_message or {}).get("text") or ""
+        text = latest_text(tracker)
         intent = latest_intent(tracker)
         if handoff := handoff_if_requested(self._runtime, text, intent):
             return [SlotSet("answered_first", True), *handoff]

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from starlette.concurrency import run_in_threadpool
 
+from api.actions.base import RuntimeAction, channel_of, latest_text
 from api.actions.payloads import PAYLOAD_KEY, utter_turn
+from api.services import intent_rules
 from api.services.choices import as_rasa, human_button, rating_buttons
-from api.services.runtime import Runtime
 from api.tickets.messages import (
     NO_TICKETS,
     handoff_text,
@@ -27,14 +27,6 @@ from api.tickets.ratings import (
 )
 from api.tickets.service import NewTicket
 from api.tickets.views import handoff_payload, ticket_card
-
-_TICKET_WORDS = re.compile(r"工单|DXE\d|ticket|反映的|提交的|登记的|转人工|留言", re.IGNORECASE)
-
-
-def mentions_tickets(text: str) -> bool:
-    """Names the hotline's tickets (工单, a ticket number), not some other application."""
-    return bool(_TICKET_WORDS.search(text))
-
 
 # Messages that are about the handoff itself, not the enterprise's question.
 _NOT_A_QUESTION = {"request_human", "provide_info", "affirm", "deny", "greet", "thanks",
@@ -66,20 +58,12 @@ def excerpt_of(tracker: Tracker) -> str:
     return "\n".join(lines[-EXCERPT_TURNS * 2:])
 
 
-def channel_of(tracker: Tracker) -> str:
-    """The channel the latest message came from."""
-    return str(((tracker.latest_message or {}).get("metadata") or {}).get("channel", "web"))
-
-
 def _rating_buttons(ticket_id: str | None) -> list[dict[str, str]]:
     return as_rasa(rating_buttons(ticket_id))
 
 
-class ActionCreateTicket(Action):
+class ActionCreateTicket(RuntimeAction):
     """Create the ticket from the form's slots and tell the enterprise who owns it."""
-
-    def __init__(self, runtime: Runtime) -> None:
-        self._runtime = runtime
 
     def name(self) -> str:
         return "action_create_ticket"
@@ -100,11 +84,8 @@ class ActionCreateTicket(Action):
                 SlotSet("handoff_error", None)]
 
 
-class ActionTicketStatus(Action):
+class ActionTicketStatus(RuntimeAction):
     """我的工单进度: the enterprise's tickets with status, owner and deadline."""
-
-    def __init__(self, runtime: Runtime) -> None:
-        self._runtime = runtime
 
     def name(self) -> str:
         return "action_ticket_status"
@@ -112,8 +93,8 @@ class ActionTicketStatus(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         asked = tracker.get_slot("ticket_id")
-        text = (tracker.latest_message or {}).get("text") or ""
-        if not asked and not mentions_tickets(text):  # "我的高企申请到哪一步了" is a question
+        text = latest_text(tracker)
+        if not asked and not intent_rules.mentions_tickets(text):  # "我的高企申请到哪一步了" is a question
             answered = await run_in_threadpool(self._runtime.assistant().answer_first, text,
                                                "ask_ticket_status")
             if answered is not None:
@@ -141,11 +122,8 @@ class ActionTicketStatus(Action):
         return [SlotSet("ticket_id", None)]
 
 
-class ActionRateService(Action):
+class ActionRateService(RuntimeAction):
     """Take a 5-level rating for a resolved ticket, else for this conversation."""
-
-    def __init__(self, runtime: Runtime) -> None:
-        self._runtime = runtime
 
     def name(self) -> str:
         return "action_rate_service"
@@ -155,7 +133,7 @@ class ActionRateService(Action):
         level = _level(tracker.get_slot("rating"))
         reset = [SlotSet("rating", None), SlotSet("ticket_id", None)]
         if level is None:  # "好差评怎么评" asks how to rate: answer it when the KB knows
-            text = (tracker.latest_message or {}).get("text") or ""
+            text = latest_text(tracker)
             answered = await run_in_threadpool(self._runtime.assistant().answer_first, text,
                                                "rate_service")
             if answered is not None:
@@ -168,7 +146,7 @@ class ActionRateService(Action):
         if not ticket_id:
             pending = await run_in_threadpool(ratings.pending_ticket, tracker.sender_id)
             ticket_id = pending.id if pending else None
-        comment = (tracker.latest_message or {}).get("text") or ""
+        comment = latest_text(tracker)
         comment = "" if comment.startswith("/") or len(comment) <= 6 else comment
         try:
             result = await run_in_threadpool(ratings.rate, tracker.sender_id, level, comment,
@@ -190,11 +168,8 @@ def _level(value: Any) -> int | None:
     return level if level in RATING_LABELS else None
 
 
-class ActionAskRating(Action):
+class ActionAskRating(RuntimeAction):
     """At the end of a conversation: ask for a rating, unless already given (一次一评)."""
-
-    def __init__(self, runtime: Runtime) -> None:
-        self._runtime = runtime
 
     def name(self) -> str:
         return "action_ask_rating"

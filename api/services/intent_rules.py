@@ -88,6 +88,14 @@ def requests_person(text: str, directory: LiaisonDirectory) -> bool:
     return wants_human(text) and not asks_who_serves(text, directory)
 
 
+_TICKET_WORDS = re.compile(r"工单|DXE\d|ticket|反映的|提交的|登记的|转人工|留言", re.IGNORECASE)
+
+
+def mentions_tickets(text: str) -> bool:
+    """Names the hotline's tickets (工单, a ticket number), not some other application."""
+    return bool(_TICKET_WORDS.search(text))
+
+
 def mentions_liaison(text: str) -> bool:
     """Asks about the bureau's district service itself (联系人, 包区, 责任领导 …)."""
     return bool(_BUREAU_LIAISON.search(normalize_text(text)))
