@@ -13,13 +13,28 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.actions import build_executor
 from api.channels import ehuiban, wechat
+from api.db import DatabaseBusy
 from api.dialogue.rasa_client import RasaClient
-from api.routes import actions, assist, chat, health, notifications, problems, staff, tickets
+from api.routes import (
+    actions,
+    assist,
+    chat,
+    health,
+    notifications,
+    problems,
+    sessions,
+    staff,
+    tickets,
+)
+from api.security.production import enforce_production
 from api.services.chat import ChatService
 from api.services.runtime import Runtime
 from api.settings import Settings, get_settings
 from api.tickets.scheduler import EscalationScheduler
 from api.web import router as web_router
+from api.web.cors import install_cors
+from api.web.limits import BodySizeLimitMiddleware
+from api.web.security_headers import SecurityHeadersMiddleware
 
 _FIELD_NAMES = {"text": "消息内容", "session_id": "会话编号", "channel": "渠道",
                 "question": "问题", "k": "数量"}
@@ -53,11 +68,13 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = runtime is None
+        # DXE_ENV=production: refuse empty or placeholder secrets before loading anything
+        enforce_production(settings or (runtime.settings if runtime else get_settings()))
         app.state.runtime = runtime or await run_in_threadpool(
             Runtime.start, settings or get_settings())
         app.state.action_executor = build_executor(app.state.runtime)
         config = settings or app.state.runtime.settings
-        app.state.dialogue = RasaClient(config.RASA_URL, config.RASA_TOKEN,
+        app.state.dialogue = RasaClient(config.RASA_URL, config.RASA_JWT_SECRET,
                                         config.RASA_TIMEOUT_SECONDS) if config.RASA_URL else None
         app.state.chat = ChatService(app.state.runtime, app.state.dialogue)
         wechat.start(app)  # app.state.wechat: None unless WECHAT_TOKEN is set
@@ -100,6 +117,13 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         return JSONResponse(status_code=exc.status_code, headers=getattr(exc, "headers", None),
                             content={"message": str(exc.detail), "detail": exc.detail})
 
+    @app.exception_handler(DatabaseBusy)
+    async def _database_busy(_request: Request, exc: DatabaseBusy) -> JSONResponse:
+        # a write that met a lock on every retry: nothing was stored, say so (never a 200)
+        return JSONResponse(status_code=503, headers={"Retry-After": "2"},
+                            content={"message": exc.message, "detail": "database busy"})
+
+    app.include_router(sessions.router)
     app.include_router(chat.router)
     app.include_router(assist.router)
     app.include_router(health.router)
@@ -111,4 +135,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(notifications.router)
     app.include_router(wechat.router)
     app.include_router(ehuiban.router)
+    # outermost last: security headers on everything (413s and CORS answers too)
+    limits = settings or (runtime.settings if runtime is not None else get_settings())
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=limits.MAX_BODY_BYTES,
+                       path_limits={"/webhook/actions": limits.ACTION_MAX_BODY_BYTES})
+    install_cors(app, limits.CORS_ORIGINS)  # closed unless DXE_CORS_ORIGINS lists origins
+    app.add_middleware(SecurityHeadersMiddleware, https=limits.HTTPS)
     return app

@@ -87,10 +87,20 @@ def add_staff(args: argparse.Namespace) -> int:
     from api.auth import create_staff
     from api.db import init_schema, make_engine, make_session_factory
 
-    engine = make_engine(get_settings().DATABASE_URL)
+    settings = get_settings()
+    district = None
+    if args.district:  # a liaison's: any name or alias of the annex table → its canonical name
+        from knowledge.corpus import load_knowledge_base
+
+        liaison = load_knowledge_base(settings.KNOWLEDGE_DIR).directory.find_in_text(args.district)
+        if liaison is None:
+            print(f"add-staff: unknown district {args.district!r}", file=sys.stderr)
+            return 2
+        district = liaison.district
+    engine = make_engine(settings.DATABASE_URL)
     init_schema(engine)
     try:
-        member, key = create_staff(make_session_factory(engine), args.name, args.role)
+        member, key = create_staff(make_session_factory(engine), args.name, args.role, district)
     except ValueError as exc:
         print(f"add-staff: {exc}", file=sys.stderr)
         return 2
@@ -125,7 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("run", help=run.__doc__).set_defaults(run=run)
     staff = commands.add_parser("add-staff", help=add_staff.__doc__)
     staff.add_argument("name")
-    staff.add_argument("--role", choices=("staff", "admin"), default="staff")
+    staff.add_argument("--role", choices=("staff", "liaison", "admin"), default="staff",
+                       help="staff = hotline; liaison = a district's (needs --district); admin")
+    staff.add_argument("--district", help="a liaison's district, e.g. 江夏区 or 光谷")
     staff.set_defaults(run=add_staff)
     commands.add_parser("migrate", help=migrate.__doc__).set_defaults(run=migrate)
     args = parser.parse_args(argv)

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from knowledge.text import has_control_characters
 
-MAX_SESSION_ID = 128
+MAX_SESSION_ID = 128  # an internal session id, as stored
+MAX_CREDENTIAL = 200  # the signed credential a client holds (api/security/sessions.py)
+SessionCredential = Annotated[str, Field(
+    min_length=1, max_length=MAX_CREDENTIAL, pattern=r"^[A-Za-z0-9_.:\-]+$",
+    description="the session credential issued by POST /api/sessions (or the 鄂汇办 exchange)")]
 MAX_TEXT_CHARS = 1000  # a phone message; longer text is refused with a clear 422
+# Row ids are 32-bit INTEGER columns (PostgreSQL); a bigger number can name no row and would
+# overflow the database driver (a 500), so it is refused with a 422 like any bad input.
+MAX_DB_ID = 2**31 - 1
+MAX_OFFSET = 1_000_000  # paging further than this is no use to anyone
 Channel = Literal["web", "wechat", "ehuiban"]
+RowId = Annotated[int, Field(ge=1, le=MAX_DB_ID)]
 
 
 class Button(BaseModel):
@@ -98,10 +107,10 @@ class ChatRequest(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    session_id: str = Field(min_length=1, max_length=MAX_SESSION_ID,
-                            pattern=r"^[A-Za-z0-9_.:\-]+$")
+    session_id: SessionCredential
     text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
-    channel: Channel = "web"
+    channel: Channel = Field(default="web", description="ignored on the web API: the channel "
+                                                        "is the one the credential is bound to")
 
     @field_validator("text")
     @classmethod

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -18,6 +19,10 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="DXE_", env_file=".env", extra="ignore")
 
+    ENV: Literal["development", "production"] = Field(
+        default="development",
+        description="production refuses to start with an empty or placeholder secret "
+                    "(api/security/production.py)")
     HOST: str = "127.0.0.1"
     PORT: int = 8000
     VAR_DIR: Path = PROJECT_ROOT / "var"
@@ -37,7 +42,11 @@ class Settings(BaseSettings):
     RASA_URL: str = Field(default="http://127.0.0.1:5005",
                           description="the Rasa server; empty means direct mode only")
     RASA_TOKEN: str | None = Field(
-        default=None, description="shared secret: Rasa's HTTP API and the action endpoint")
+        default=None, description="bearer token Rasa sends to the action endpoint")
+    RASA_JWT_SECRET: str | None = Field(
+        default=None,
+        description="HS256 key of the JWTs the app sends to Rasa's HTTP API; reaches Rasa "
+                    "through its environment (bot/serve.py), never its command line")
     RASA_TIMEOUT_SECONDS: float = Field(default=4.0, gt=0,
                                         description="after this the turn is answered directly")
     RASA_ENDPOINTS: Path = Field(
@@ -60,6 +69,21 @@ class Settings(BaseSettings):
         description='working days per ticket kind, e.g. {"consult": [1, 3]} (contact, solution)')
     EHUIBAN_SECRET: str | None = Field(
         default=None, description="shared with 鄂汇办 to verify its signed user token")
+    SESSION_SECRET: str | None = Field(
+        default=None,
+        description="signs the web/鄂汇办 session credentials (≥ 16 characters, the same on "
+                    "every replica); unset = a random key kept in VAR_DIR/secrets/session.key "
+                    "(development only: production refuses to start without it)")
+    RATE_LIMITS_ENABLED: bool = Field(
+        default=True, description="off only for load generators (make eval, make bench)")
+    RATE_LIMITS: dict[str, str] = Field(
+        default_factory=dict,
+        description='overrides of api/security/throttle.py DEFAULT_RATE_LIMITS, e.g. '
+                    '{"chat.session": "30/minute;500/hour"}; "" switches a scope off')
+    RATE_LIMIT_STORAGE: str = Field(
+        default="memory://",
+        description="where the counters live: memory:// (one process) or "
+                    "redis://127.0.0.1:6379/0 (shared by replicas)")
     RECTIFICATION_WORKING_DAYS: int = Field(default=15, ge=1,
                                             description="deadline of a 整改 item")
     PROBLEM_CLUSTER_SIMILARITY: float = Field(
@@ -78,6 +102,20 @@ class Settings(BaseSettings):
         description='staff name → e-mail address, e.g. {"彭华魁": "phk@example.cn"}')
     ESCALATION_INTERVAL_SECONDS: float = Field(
         default=60.0, ge=0, description="how often overdue tickets are escalated; 0 = never")
+    # security headers and limits (api/web/security_headers.py, limits.py, cors.py)
+    MAX_BODY_BYTES: int = Field(
+        default=64 * 1024, ge=1024,
+        description="largest request body of any endpoint; bigger ones get 413")
+    ACTION_MAX_BODY_BYTES: int = Field(
+        default=16 * 1024 * 1024, ge=1024,
+        description="largest body of /webhook/actions: the Rasa server sends the whole tracker")
+    CORS_ORIGINS: str = Field(
+        default="",
+        description="origins (scheme://host[:port], comma- or space-separated) allowed to call "
+                    "the API from a browser; empty = no CORS at all")
+    HTTPS: bool = Field(
+        default=False,
+        description="the deployment is served over HTTPS: send Strict-Transport-Security")
 
 
 @lru_cache(maxsize=1)

@@ -2,6 +2,11 @@
 
 ``python -m api.manage run`` (what ``make run`` calls). Without a trained Rasa model the app
 still starts, answering in its direct (degraded) mode.
+
+Secrets travel in environments only, never on a command line: Rasa is started through
+bot/serve.py, which reads its JWT secret (``DXE_RASA_JWT_SECRET``) from the environment;
+the action endpoint's token (``DXE_RASA_TOKEN``) is expanded by bot/endpoints.yml. In
+development both are random per run unless set; ``DXE_ENV=production`` requires them.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ import httpx
 from api.settings import PROJECT_ROOT, Settings
 
 RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
+RASA_PYTHON = RASA_BIN.with_name("python")
+RASA_LAUNCHER = "bot.serve"  # run as ``python -m bot.serve`` from the repo root
 RASA_MODEL = PROJECT_ROOT / "var" / "rasa" / "models" / "dianxiaoer.tar.gz"
 START_TIMEOUT_SECONDS = 240
 
@@ -72,30 +79,55 @@ REPLICA_DEFAULTS: dict[str, str] = {
 }
 
 
-def rasa_command(model: Path, port: int, token: str,
-                 endpoints: Path = DEFAULT_ENDPOINTS) -> list[str]:
-    """The command line of the Rasa server (REST channel, HTTP API with token auth).
+def rasa_command(model: Path, port: int, endpoints: Path = DEFAULT_ENDPOINTS) -> list[str]:
+    """The command line of the Rasa server (REST channel, HTTP API with JWT auth): no secret
+    in it, bot/serve.py adds ``--jwt-secret`` from the environment in-process.
 
     ``endpoints`` is the endpoints file (``DXE_RASA_ENDPOINTS``); a relative path is taken
     from the repo root, where Rasa runs.
     """
     endpoints = endpoints if endpoints.is_absolute() else PROJECT_ROOT / endpoints
-    return [str(RASA_BIN), "run", "--model", str(model), "--endpoints", str(endpoints),
-            "--credentials", "bot/credentials.yml", "--enable-api", "--auth-token", token,
-            "--interface", "127.0.0.1", "--port", str(port)]
+    return [str(RASA_PYTHON), "-m", RASA_LAUNCHER, "--model", str(model),
+            "--endpoints", str(endpoints), "--credentials", "bot/credentials.yml",
+            "--enable-api", "--interface", "127.0.0.1", "--port", str(port)]
 
 
-def rasa_environment(settings: Settings, token: str, tracker_db: Path) -> dict[str, str]:
-    """Environment for Rasa: the token, where our actions are, where its tracker store is.
+def with_run_secrets(settings: Settings) -> Settings:
+    """``settings`` with a fresh random action token and JWT secret where unset (a run's
+    own, in development; production has them set, :func:`run_stack` checks first)."""
+    return settings.model_copy(update={
+        "RASA_TOKEN": settings.RASA_TOKEN or secrets.token_urlsafe(32),
+        "RASA_JWT_SECRET": settings.RASA_JWT_SECRET or secrets.token_urlsafe(32)})
 
-    ``tracker_db`` is the SQLite file of bot/endpoints.yml; the PostgreSQL and Redis
-    settings of bot/endpoints.replicas.yml come from the environment, else
-    :data:`REPLICA_DEFAULTS`. ``PYTHONPATH`` starts with the repo root, so the model's
-    custom NLU components (``bot.components.*`` in config.yml) import wherever Rasa runs.
+
+def rasa_visible(name: str) -> bool:
+    """Whether an environment variable of ours goes to Rasa too: its own (``DXE_RASA_*``,
+    ``DXE_ACTION_URL``) do, the app's other settings and secrets (``DXE_SESSION_SECRET``,
+    ``DXE_DATABASE_URL``, ``WECHAT_*``, …) do not."""
+    if name.startswith("WECHAT_"):
+        return False
+    return not name.startswith("DXE_") or name.startswith("DXE_RASA_") \
+        or name == "DXE_ACTION_URL"
+
+
+def rasa_environment(settings: Settings, tracker_db: Path) -> dict[str, str]:
+    """Environment for Rasa: its secrets, where our actions are, where its tracker store is.
+
+    The secrets are ``settings.RASA_TOKEN`` (the action endpoint's bearer token,
+    bot/endpoints.yml) and ``settings.RASA_JWT_SECRET`` (bot/serve.py); both must be set
+    (:func:`with_run_secrets`). ``tracker_db`` is the SQLite file of bot/endpoints.yml; the
+    PostgreSQL and Redis settings of bot/endpoints.replicas.yml come from the environment,
+    else :data:`REPLICA_DEFAULTS`; the app's other variables are left out
+    (:func:`rasa_visible`). ``PYTHONPATH`` starts with the repo root, so the launcher and
+    the model's custom NLU components (``bot.*``) import wherever Rasa runs.
     """
+    if not (settings.RASA_TOKEN and settings.RASA_JWT_SECRET):
+        raise ValueError("Rasa needs DXE_RASA_TOKEN and DXE_RASA_JWT_SECRET")
     pythonpath = os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH"))
                                  if p)
-    return {**REPLICA_DEFAULTS, **os.environ, "DXE_RASA_TOKEN": token, "PYTHONPATH": pythonpath,
+    inherited = {name: value for name, value in os.environ.items() if rasa_visible(name)}
+    return {**REPLICA_DEFAULTS, **inherited, "DXE_RASA_TOKEN": settings.RASA_TOKEN,
+            "DXE_RASA_JWT_SECRET": settings.RASA_JWT_SECRET, "PYTHONPATH": pythonpath,
             "DXE_ACTION_URL": f"http://{settings.HOST}:{settings.PORT}/webhook/actions",
             "DXE_RASA_TRACKER_DB": str(tracker_db),
             "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
@@ -128,18 +160,32 @@ def _stop(process: subprocess.Popen | None) -> None:  # type: ignore[type-arg]
 
 
 def run_stack(settings: Settings) -> int:
-    """Start Rasa (if built) and the app, wait for both, and stop both on Ctrl-C."""
-    token = settings.RASA_TOKEN or secrets.token_urlsafe(24)
+    """Start Rasa (if built) and the app, wait for both, and stop both on Ctrl-C.
+
+    With ``DXE_ENV=production`` nothing starts unless every secret is set and strong
+    (api/security/production.py); in development missing Rasa secrets are generated.
+    """
+    from api.security.production import ProductionSettingsError, enforce_production
+
+    try:
+        enforce_production(settings)
+    except ProductionSettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    settings = with_run_secrets(settings)
     port = int(settings.RASA_URL.rsplit(":", 1)[-1].split("/")[0]) if settings.RASA_URL else 0
-    env = rasa_environment(settings, token, PROJECT_ROOT / "var" / "rasa" / "tracker.db")
+    env = rasa_environment(settings, PROJECT_ROOT / "var" / "rasa" / "tracker.db")
     rasa = None
     if settings.RASA_URL and RASA_BIN.exists() and RASA_MODEL.exists():
-        rasa = subprocess.Popen(rasa_command(RASA_MODEL, port, token, settings.RASA_ENDPOINTS),
+        rasa = subprocess.Popen(rasa_command(RASA_MODEL, port, settings.RASA_ENDPOINTS),
                                 cwd=PROJECT_ROOT, env=env)
     else:
         print("dialogue server not built (run `make setup`); the app answers in direct mode")
+    # the app: its whole environment and both Rasa secrets, whether generated or set
+    app_env = {**os.environ, "DXE_RASA_TOKEN": env["DXE_RASA_TOKEN"],
+               "DXE_RASA_JWT_SECRET": env["DXE_RASA_JWT_SECRET"]}
     app = subprocess.Popen([sys.executable, "-m", "api.manage", "serve"], cwd=PROJECT_ROOT,
-                           env={**env, "DXE_RASA_TOKEN": token})
+                           env=app_env)
 
     def shutdown(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
@@ -179,12 +225,15 @@ class RunningStack:
 @contextmanager
 def dialogue_stack(settings: Settings, workdir: Path, token: str, runtime: Any = None,
                    rasa_timeout: float = 30.0) -> Iterator[RunningStack]:
-    """The app in a uvicorn thread and a real ``rasa run`` subprocess, on free ports.
+    """The app in a uvicorn thread and a real Rasa server (bot/serve.py) subprocess, on free
+    ports.
 
-    Used by the tests, ``make eval`` and ``make bench``. ``runtime`` (an
-    :class:`api.services.runtime.Runtime`) is shared when given, and its settings carry the
-    stack's token meanwhile (the action endpoint checks it). Rasa's tracker store and log go
-    to ``workdir``. Raises RuntimeError when Rasa is not built or does not come up.
+    Used by the tests, ``make eval`` and ``make bench``. ``token`` is the action endpoint's;
+    the JWT secret of Rasa's HTTP API is ``settings.RASA_JWT_SECRET`` or a random one.
+    ``runtime`` (an :class:`api.services.runtime.Runtime`) is shared when given, and its
+    settings carry the stack's secrets meanwhile (the action endpoint checks the token).
+    Rasa's tracker store and log go to ``workdir``. Raises RuntimeError when Rasa is not
+    built or does not come up.
     """
     from api.main import create_app
 
@@ -193,6 +242,7 @@ def dialogue_stack(settings: Settings, workdir: Path, token: str, runtime: Any =
     app_port, rasa_port = free_port(), free_port()
     stack_settings = settings.model_copy(update={
         "PORT": app_port, "RASA_URL": f"http://127.0.0.1:{rasa_port}", "RASA_TOKEN": token,
+        "RASA_JWT_SECRET": settings.RASA_JWT_SECRET or secrets.token_urlsafe(32),
         "RASA_TIMEOUT_SECONDS": rasa_timeout})
     previous = runtime.settings if runtime is not None else None
     if runtime is not None:
@@ -200,8 +250,8 @@ def dialogue_stack(settings: Settings, workdir: Path, token: str, runtime: Any =
     log_path = workdir / "rasa.log"
     with log_path.open("w") as log:
         rasa = subprocess.Popen(
-            rasa_command(RASA_MODEL, rasa_port, token), cwd=PROJECT_ROOT,
-            env=rasa_environment(stack_settings, token, workdir / "tracker.db"),
+            rasa_command(RASA_MODEL, rasa_port), cwd=PROJECT_ROOT,
+            env=rasa_environment(stack_settings, workdir / "tracker.db"),
             stdout=log, stderr=subprocess.STDOUT)
         try:
             with serve_in_thread(create_app(settings=stack_settings, runtime=runtime), app_port):

@@ -95,10 +95,18 @@ def bench_scale(embedder: Embedder, sizes: list[int], queries: list[str]) -> lis
     return rows
 
 
+def new_session(client: httpx.Client, app_url: str = "") -> str:
+    """A conversation credential from the app (POST /api/sessions), as the page gets one."""
+    response = client.post(f"{app_url}/api/sessions")
+    response.raise_for_status()
+    return str(response.json()["session_id"])
+
+
 def bench_chat(queries: list[str], tmp: Path) -> list[str]:
     """End-to-end /api/chat latency against a real uvicorn process."""
     port = free_port()
-    env = {**os.environ, "DXE_DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite3'}"}
+    env = {**os.environ, "DXE_DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite3'}",
+           "DXE_RATE_LIMITS_ENABLED": "false"}  # a load generator by design
     server = subprocess.Popen(
         [sys.executable, "-m", "api.manage", "serve", "--port", str(port)], env=env,
         cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -115,11 +123,12 @@ def bench_chat(queries: list[str], tmp: Path) -> list[str]:
                 if time.monotonic() > deadline or server.poll() is not None:
                     return ["end-to-end: the server did not start"]
                 time.sleep(0.5)
-            client.post("/api/chat", json={"session_id": "warm", "text": "你好"})
+            client.post("/api/chat", json={"session_id": new_session(client), "text": "你好"})
             timings = []
-            for n, query in enumerate(queries):
+            for query in queries:
+                session = new_session(client)  # once per conversation: not timed
                 started = time.perf_counter()
-                response = client.post("/api/chat", json={"session_id": f"b{n}", "text": query})
+                response = client.post("/api/chat", json={"session_id": session, "text": query})
                 timings.append((time.perf_counter() - started) * 1000)
                 response.raise_for_status()
     finally:
@@ -154,7 +163,7 @@ def _measure_turns(app_url: str, rasa_url: str, turns: int
                 bare = ("rasa", f"{rasa_url}/webhooks/rest/webhook",
                         {"sender": f"bench-bare-{kind}-{n}", "message": text})
                 full = ("chat", f"{app_url}/api/chat",
-                        {"session_id": f"bench-e2e-{kind}-{n}", "text": text})
+                        {"session_id": new_session(client, app_url), "text": text})
                 for path, url, body in (bare, full) if n % 2 else (full, bare):
                     elapsed, answer = _timed_post(client, url, body)
                     if path == "rasa" and not answer:
@@ -175,7 +184,8 @@ def bench_dialogue(tmp: Path, turns: int) -> list[str]:
     """
     try:
         settings = get_settings().model_copy(update={
-            "DATABASE_URL": f"sqlite:///{tmp / 'dialogue-bench.sqlite3'}"})
+            "DATABASE_URL": f"sqlite:///{tmp / 'dialogue-bench.sqlite3'}",
+            "RATE_LIMITS_ENABLED": False})
         with dialogue_stack(settings, tmp, DIALOGUE_TOKEN) as stack:
             timings = _measure_turns(stack.app_url, stack.rasa_url, turns)
     except RuntimeError as exc:

@@ -13,6 +13,8 @@ from urllib.parse import quote
 
 import httpx
 
+from api.dialogue.rasa_jwt import TokenSource
+
 
 @dataclass(slots=True)
 class TurnRecord:
@@ -43,11 +45,13 @@ class ChatProbe:
     """Sends messages to ``/api/chat`` and inspects the dialogue server when there is one."""
 
     def __init__(self, app_url: str, rasa_url: str | None = None,
-                 token: str | None = None, timeout: float = 60) -> None:
+                 jwt_secret: str | None = None, timeout: float = 60) -> None:
         self._http = httpx.Client(timeout=timeout)
         self.app_url = app_url.rstrip("/")
         self.rasa_url = rasa_url.rstrip("/") if rasa_url else None
-        self._params = {"token": token} if token else {}
+        self._credentials: dict[str, str] = {}  # the harness's conversation names → issued
+        # Rasa's HTTP API takes a JWT in the Authorization header (bot/serve.py)
+        self._tokens = TokenSource(jwt_secret) if jwt_secret else None
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -57,17 +61,32 @@ class ChatProbe:
         """Rasa's NLU intent for a text (None without a dialogue server)."""
         if self.rasa_url is None:
             return None
-        response = self._http.post(f"{self.rasa_url}/model/parse", params=self._params,
+        response = self._http.post(f"{self.rasa_url}/model/parse", headers=self._auth(),
                                    json={"text": text})
         response.raise_for_status()
         return ((response.json() or {}).get("intent") or {}).get("name")
+
+    def _auth(self) -> dict[str, str]:
+        return self._tokens.header() if self._tokens is not None else {}
+
+    def credential(self, name: str) -> str:
+        """The credential of conversation ``name``, issued by the app on first use."""
+        if name not in self._credentials:
+            response = self._http.post(f"{self.app_url}/api/sessions")
+            response.raise_for_status()
+            self._credentials[name] = str(response.json()["session_id"])
+        return self._credentials[name]
+
+    def sender(self, name: str) -> str:
+        """Rasa's id of conversation ``name`` (the credential without its signature)."""
+        return self.credential(name).rsplit(".", 1)[0]
 
     def _form_active(self, session_id: str, body: dict[str, Any]) -> bool:
         if self.rasa_url is None or body.get("degraded"):
             return body.get("intent") == "request_human" and body.get("handoff") is None
         response = self._http.get(
-            f"{self.rasa_url}/conversations/{quote(session_id, safe='')}/tracker",
-            params={"include_events": "NONE", **self._params})
+            f"{self.rasa_url}/conversations/{quote(self.sender(session_id), safe=':')}/tracker",
+            params={"include_events": "NONE"}, headers=self._auth())
         response.raise_for_status()
         loop = (response.json() or {}).get("active_loop") or {}
         return loop.get("name") == "handoff_form"
@@ -76,7 +95,7 @@ class ChatProbe:
         """Send one message; ``parse`` also asks Rasa's NLU what it made of the text."""
         nlu_intent = self.parse(text) if parse else None
         response = self._http.post(f"{self.app_url}/api/chat",
-                                   json={"session_id": session_id, "text": text})
+                                   json={"session_id": self.credential(session_id), "text": text})
         response.raise_for_status()
         body = response.json()
         answer = body.get("answer") or None
@@ -94,8 +113,8 @@ class ChatProbe:
         if self.rasa_url is None:
             return None
         response = self._http.get(
-            f"{self.rasa_url}/conversations/{quote(session_id, safe='')}/tracker",
-            params={"include_events": "NONE", **self._params})
+            f"{self.rasa_url}/conversations/{quote(self.sender(session_id), safe=':')}/tracker",
+            params={"include_events": "NONE"}, headers=self._auth())
         response.raise_for_status()
         slots = (response.json() or {}).get("slots") or {}
         value = slots.get("requested_slot")

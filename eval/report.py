@@ -66,10 +66,10 @@ def confusion_table(table: dict[str, Counter[str]]) -> str:
     return "\n".join(lines)
 
 
-def places_table(breakdown: dict[str, tuple[int, int]]) -> str:
+def places_table(breakdown: dict[str, tuple[int, int]], set_name: str = "blind") -> str:
     """Liaison accuracy by how the place was named."""
     cells = [f"{kind} {right}/{n}" for kind, (right, n) in breakdown.items()]
-    return "liaison by place type (blind, Rasa path): " + ", ".join(cells)
+    return f"liaison by place type ({set_name}, Rasa path): " + ", ".join(cells)
 
 
 def failures(rows: list[Judged], dialogues: list[DialogueResult], limit: int = 400) -> str:

@@ -83,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--fit", action="store_true", help="refit calibration + threshold on dev")
     parser.add_argument("--sweep", action="store_true", help="print the dev threshold sweep")
-    parser.add_argument("--sets", default="dev,blind", help="comma-separated: dev, blind")
+    parser.add_argument("--sets", default="dev,blind,blind_places",
+                        help="comma-separated: dev, blind, blind_places")
     parser.add_argument("--no-rasa", action="store_true", help="direct path only")
     parser.add_argument("--no-direct", action="store_true", help="Rasa path only")
     parser.add_argument("--failures", type=Path, help="write every wrong row to this file")
@@ -92,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="dxe-eval-"))
     settings = get_settings().model_copy(update={
         "DATABASE_URL": f"sqlite:///{workdir / 'eval.sqlite3'}",
+        "RATE_LIMITS_ENABLED": False,  # a load generator by design
         "ESCALATION_INTERVAL_SECONDS": 0})
     runtime = Runtime.start(settings)
     if runtime.searcher is None:
@@ -113,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_rasa:
         try:
             with dialogue_stack(settings, workdir, EVAL_TOKEN, runtime=runtime) as stack:
-                probe = ChatProbe(stack.app_url, stack.rasa_url, EVAL_TOKEN)
+                probe = ChatProbe(stack.app_url, stack.rasa_url,
+                                  stack.settings.RASA_JWT_SECRET)
                 paths["rasa"] = run_path(probe, runtime, sets, dialogues, "rasa")
                 probe.close()
         except RuntimeError as exc:
@@ -139,6 +142,9 @@ def main(argv: list[str] | None = None) -> int:
         print(report.places_table(place_breakdown(rows)))
         print()
         print(report.confusion_table(confusion(rows)) + "\n")
+    if "rasa" in paths and "blind_places" in paths["rasa"]:
+        rows, _ = paths["rasa"]["blind_places"]
+        print(report.places_table(place_breakdown(rows), "blind_places") + "\n")
     if "rasa" in paths and "direct" in paths:
         for name in paths["rasa"]:
             pairs = zip(paths["rasa"][name][0], paths["direct"][name][0], strict=True)

@@ -5,7 +5,10 @@ Three sources (README.md, "Quality: make eval"):
   (kinds clause / doc / liaison / leader / decline); part of the dev set now;
 - ``dev_questions.yml`` — a larger dev set written from the notice and topic names only;
 - ``blind_questions.yml`` and ``blind_dialogues.yml`` — the held-out blind test set,
-  written from the notice and topic names only, never tuned on.
+  written from the notice and topic names only, never tuned on;
+- ``blind_places.yml`` — a second blind set (set name ``blind_places``): 160 liaison
+  questions naming places, written from the notice only after the gazetteer landed, to
+  measure place matching on names nobody here tuned on.
 
 A question's kind is one of :data:`KINDS`; in-scope questions carry the notice clause
 and/or a topic of ``topics.yml`` (which names the documents that answer it).
@@ -24,6 +27,7 @@ LEGACY_FILE = EVAL_DIR / "questions.yml"
 DEV_FILE = EVAL_DIR / "dev_questions.yml"
 BLIND_FILE = EVAL_DIR / "blind_questions.yml"
 BLIND_DIALOGUES_FILE = EVAL_DIR / "blind_dialogues.yml"
+BLIND_PLACES_FILE = EVAL_DIR / "blind_places.yml"  # a second blind set: liaisons by place
 TOPICS_FILE = EVAL_DIR / "topics.yml"
 
 KINDS = ("inscope", "outscope", "liaison", "leader", "human", "not_human")
@@ -133,14 +137,16 @@ def _read(path: Path) -> list[dict]:  # type: ignore[type-arg]
 
 def load_questions(set_name: str, topics: dict[str, tuple[str, ...]] | None = None
                    ) -> list[Question]:
-    """The questions of the ``dev`` or the ``blind`` set."""
+    """The questions of the ``dev``, ``blind`` or ``blind_places`` set."""
     topics = load_topics() if topics is None else topics
     if set_name == "dev":
         legacy = [_legacy(raw, i) for i, raw in enumerate(_read(LEGACY_FILE), start=1)]
         return legacy + [_question(raw, "dev", topics) for raw in _read(DEV_FILE)]
     if set_name == "blind":
         return [_question(raw, "blind", topics) for raw in _read(BLIND_FILE)]
-    raise EvalSetError(f"unknown set {set_name!r} (dev or blind)")
+    if set_name == "blind_places":
+        return [_question(raw, "blind", topics) for raw in _read(BLIND_PLACES_FILE)]
+    raise EvalSetError(f"unknown set {set_name!r} (dev, blind or blind_places)")
 
 
 def load_dialogues(path: Path = BLIND_DIALOGUES_FILE) -> list[Dialogue]:

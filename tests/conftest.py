@@ -74,10 +74,15 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory, knowledge, embedder) -> 
 def test_settings(tmp_path_factory: pytest.TempPathFactory, model_dir: Path, index_dir: Path):  # type: ignore[no-untyped-def]
     """Settings pointing at the session's model, index and a throw-away SQLite file."""
     from api.settings import Settings
+    from tests.sessions import TEST_SESSION_SECRET
 
     db = tmp_path_factory.mktemp("db") / "test.sqlite3"
     return Settings(EMBEDDING_MODEL=str(model_dir), INDEX_DIR=index_dir,
                     DATABASE_URL=f"sqlite:///{db}", RASA_TOKEN="test-rasa-token",
+                    SESSION_SECRET=TEST_SESSION_SECRET,
+                    # the shared client sends far faster than a person; tests/api/test_throttling
+                    # checks the limits with their defaults on a runtime of its own
+                    RATE_LIMITS_ENABLED=False,
                     RASA_URL="")  # direct mode; tests/dialogue start a real Rasa server
 
 
@@ -100,3 +105,21 @@ def client(runtime) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
 
     with TestClient(create_app(runtime=runtime)) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def staff_headers(runtime) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The Authorization header of a hotline staff account in the shared database."""
+    from api.auth import create_staff
+
+    _member, key = create_staff(runtime.sessions, "测试坐席")
+    return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture(scope="session")
+def admin_headers(runtime) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The Authorization header of an admin account in the shared database."""
+    from api.auth import create_staff
+
+    _member, key = create_staff(runtime.sessions, "测试管理员", role="admin")
+    return {"Authorization": f"Bearer {key}"}

@@ -1,4 +1,5 @@
-"""Real databases for tests: a temp SQLite file, or a throwaway schema on the local PostgreSQL.
+"""Real databases for tests: a temp SQLite file, or a throwaway schema on the local PostgreSQL;
+the local Redis.
 
 PostgreSQL runs on the developers' and CI machines (127.0.0.1:5432, trust auth); set
 DXE_TEST_POSTGRES_URL to use another server. Without a reachable server the PostgreSQL
@@ -9,9 +10,11 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -21,6 +24,26 @@ from tests.requirements import skip_unless_ci
 
 POSTGRES_URL = os.environ.get("DXE_TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("DXE_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+
+
+def redis_available(url: str = REDIS_URL) -> bool:
+    """True when a Redis server answers PING at ``url``."""
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379),
+                                      timeout=3) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(64).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def redis_url() -> str:
+    """The local Redis (database 0); skips without one, fails under CI=true."""
+    if not redis_available():
+        skip_unless_ci(f"Redis is not reachable at {REDIS_URL}: start the local server")
+    return REDIS_URL
 
 
 def postgres_available() -> bool:

@@ -1,7 +1,8 @@
 """A real stack for tests: the app in a uvicorn thread on a free port (serving /api/chat,
-the page and the action endpoint) and a real `rasa run` subprocess from .venv-rasa (the model
-`make setup` trained) with its tracker store in a temp folder — :func:`api.supervisor.dialogue_stack`,
-the same one ``make eval`` and ``make bench`` use.
+the page and the action endpoint) and a real Rasa server subprocess from .venv-rasa (the model
+`make setup` trained, started through bot/serve.py with a random JWT secret) with its tracker
+store and log in a temp folder — :func:`api.supervisor.dialogue_stack`, the same one
+``make eval`` and ``make bench`` use.
 """
 
 from __future__ import annotations
@@ -9,11 +10,14 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 import pytest
 
+from api.settings import Settings
 from api.supervisor import dialogue_stack, free_port
+from tests.sessions import issued
 
 __all__ = ["TOKEN", "Stack", "free_port", "running_stack"]
 
@@ -24,14 +28,19 @@ class Stack:
     """The running app and Rasa server."""
 
     def __init__(self, app_url: str, rasa_url: str,
-                 rasa: subprocess.Popen) -> None:  # type: ignore[type-arg]
+                 rasa: subprocess.Popen,  # type: ignore[type-arg]
+                 settings: Settings | None = None, rasa_log: Path | None = None) -> None:
         self.app_url = app_url
         self.rasa_url = rasa_url
         self.rasa = rasa
+        self.settings = settings  # the stack's: its ports, token and JWT secret
+        self.rasa_log = rasa_log
         self.http = httpx.Client(base_url=app_url, timeout=30)
 
     def chat(self, session_id: str, text: str) -> dict:  # type: ignore[type-arg]
-        response = self.http.post("/api/chat", json={"session_id": session_id, "text": text})
+        """One turn of the conversation ``web:<session_id>`` (credential issued for it)."""
+        credential = issued(session_id if session_id.startswith("web:") else f"web:{session_id}")
+        response = self.http.post("/api/chat", json={"session_id": credential, "text": text})
         assert response.status_code == 200, response.text
         return response.json()  # type: ignore[no-any-return]
 
@@ -45,4 +54,5 @@ def running_stack(runtime, test_settings,  # type: ignore[no-untyped-def]
     # of the fixture, never a skip.
     with dialogue_stack(test_settings, workdir, TOKEN, runtime=runtime,
                         rasa_timeout=10.0) as running:
-        yield Stack(running.app_url, running.rasa_url, running.rasa)
+        yield Stack(running.app_url, running.rasa_url, running.rasa, running.settings,
+                    workdir / "rasa.log")

@@ -11,10 +11,12 @@ from starlette.concurrency import run_in_threadpool
 
 from api.actions.base import RuntimeAction, channel_of, latest_text
 from api.actions.payloads import PAYLOAD_KEY, utter_turn
+from api.security.throttle import RateLimited
 from api.services import intent_rules
 from api.services.choices import as_rasa, human_button, rating_buttons
 from api.tickets.messages import (
     NO_TICKETS,
+    TOO_MANY_TICKETS,
     handoff_text,
     rating_prompt,
     rating_thanks,
@@ -74,14 +76,20 @@ class ActionCreateTicket(RuntimeAction):
                         question=question_of(tracker), company=tracker.get_slot("company"),
                         phone=tracker.get_slot("phone"), district=tracker.get_slot("district"),
                         excerpt=excerpt_of(tracker))
+        reset = [SlotSet("district", None), SlotSet("company", None), SlotSet("phone", None),
+                 SlotSet("handoff_error", None)]
+        try:
+            self._runtime.throttle.hit("ticket.session", tracker.sender_id)
+        except RateLimited:
+            dispatcher.utter_message(text=TOO_MANY_TICKETS)
+            return reset
         ticket = await run_in_threadpool(self._runtime.tickets.open, new)
         dispatcher.utter_message(text=handoff_text(ticket))
         dispatcher.utter_message(json_message={PAYLOAD_KEY: {
             "intent": "request_human", "outcome": "handoff", "answer": None,
             "handoff": handoff_payload(ticket),
             "tickets": [ticket_card(ticket, self._runtime.tickets.clock())]}})
-        return [SlotSet("district", None), SlotSet("company", None), SlotSet("phone", None),
-                SlotSet("handoff_error", None)]
+        return reset
 
 
 class ActionTicketStatus(RuntimeAction):

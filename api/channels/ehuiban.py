@@ -3,8 +3,10 @@
 When ``DXE_EHUIBAN_SECRET`` is set, the 鄂汇办 web view opens the embedded page with
 ``?embed=1&eh_user=<user id>&eh_ts=<unix seconds>&eh_sig=<hex HMAC-SHA256>``, where the
 signature is ``HMAC(secret, "<user id>.<ts>")`` computed by 鄂汇办's server. The page
-exchanges it here for a chat session id bound to that user, which nobody without the secret
-can forge — so the user's tickets follow them across devices, and only them. Without the
+exchanges it here for a session credential (api/security/sessions.py) bound to that user,
+which nobody without the secret can forge — so the user's tickets follow them across
+devices, and only them. The token is accepted once it is fresh (5 minutes) and the
+exchange is rate-limited per address; the page never takes a session from its URL. Without the
 secret the endpoint answers 404 and the page uses its own random session id.
 """
 
@@ -18,6 +20,8 @@ import time
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, Field
 
+from api.deps import client_ip, throttle
+
 router = APIRouter(prefix="/api/ehuiban", tags=["channels"])
 FRESHNESS_SECONDS = 300
 _USER_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
@@ -27,12 +31,12 @@ class EhuibanToken(BaseModel):
     """What the host app passed to the page."""
 
     user_id: str = Field(min_length=1, max_length=64)
-    timestamp: int
+    timestamp: int = Field(ge=0, le=2**40, description="unix seconds when 鄂汇办 signed it")
     signature: str = Field(min_length=64, max_length=64)
 
 
 class EhuibanSession(BaseModel):
-    """The chat session id bound to the 鄂汇办 user."""
+    """The session credential bound to the 鄂汇办 user (send it as ``session_id``)."""
 
     session_id: str
 
@@ -64,10 +68,13 @@ def verify(secret: str, token: EhuibanToken, now: float | None = None) -> str:
 @router.post("/session", response_model=EhuibanSession)
 async def create_ehuiban_session(token: EhuibanToken, request: Request) -> EhuibanSession:
     """Exchange 鄂汇办's signed user token for a chat session id."""
-    secret = request.app.state.runtime.settings.EHUIBAN_SECRET
+    runtime = request.app.state.runtime
+    secret = runtime.settings.EHUIBAN_SECRET
     if not secret:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "未启用鄂汇办身份对接 / not configured")
+    throttle(runtime, "ehuiban.ip", client_ip(request))
     try:
-        return EhuibanSession(session_id=verify(secret, token))
+        session_id = verify(secret, token)
     except ValueError as exc:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(exc)) from exc
+    return EhuibanSession(session_id=runtime.session_issuer.issue(session_id).credential)

@@ -1,4 +1,9 @@
-"""A small async client for the Rasa server's REST channel and HTTP API."""
+"""A small async client for the Rasa server's REST channel and HTTP API.
+
+Every request carries ``Authorization: Bearer <short-lived JWT>`` signed with the secret
+Rasa was started with (bot/serve.py); no secret ever goes into a URL, where access logs
+would keep it.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,8 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+
+from api.dialogue.rasa_jwt import TokenSource
 
 
 class DialogueUnavailable(RuntimeError):
@@ -15,13 +22,15 @@ class DialogueUnavailable(RuntimeError):
 class RasaClient:
     """Sends messages to Rasa and reads what it decided.
 
-    ``transport`` is the test seam (an ``httpx`` transport); by default real HTTP is used.
+    ``jwt_secret`` is Rasa's ``--jwt-secret`` (``DXE_RASA_JWT_SECRET``); without it the
+    protected endpoints (``/status``, the tracker) answer 401. ``transport`` is the test
+    seam (an ``httpx`` transport); by default real HTTP is used.
     """
 
-    def __init__(self, base_url: str, token: str | None, timeout: float,
+    def __init__(self, base_url: str, jwt_secret: str | None, timeout: float,
                  transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.base_url = base_url.rstrip("/")
-        self._token = token
+        self._tokens = TokenSource(jwt_secret) if jwt_secret else None
         self._client = httpx.AsyncClient(base_url=self.base_url, timeout=timeout,
                                          transport=transport)
 
@@ -36,28 +45,28 @@ class RasaClient:
 
     async def latest_intent(self, sender_id: str) -> str | None:
         """The intent Rasa recognised in the conversation's latest message."""
+        # Rasa (Sanic) does not unquote path parameters: ``web:…`` must stay ``web:…``, not
+        # ``web%3A…`` (another, empty conversation); session ids never contain ``/``.
         tracker = await self._request(
-            "GET", f"/conversations/{quote(sender_id, safe='')}/tracker",
-            params={"include_events": "NONE", **self._auth()})
+            "GET", f"/conversations/{quote(sender_id, safe=':')}/tracker",
+            params={"include_events": "NONE"})
         intent = ((tracker or {}).get("latest_message") or {}).get("intent") or {}
         name = intent.get("name")
         return str(name) if name else None
 
     async def status(self) -> str:
         """The loaded model's file name; raises :class:`DialogueUnavailable` when down."""
-        data = await self._request("GET", "/status", params=self._auth())
+        data = await self._request("GET", "/status")
         return str((data or {}).get("model_file") or "no model")
 
     async def close(self) -> None:
         """Close the connection pool."""
         await self._client.aclose()
 
-    def _auth(self) -> dict[str, str]:
-        return {"token": self._token} if self._token else {}
-
     async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        headers = self._tokens.header() if self._tokens is not None else {}
         try:
-            response = await self._client.request(method, path, **kwargs)
+            response = await self._client.request(method, path, headers=headers, **kwargs)
         except httpx.HTTPError as exc:
             raise DialogueUnavailable(f"{type(exc).__name__}: {exc}") from exc
         if response.status_code >= 400:

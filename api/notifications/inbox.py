@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.db import read_sessions, retry_locked
 from api.notifications.models import Notification
 from api.notifications.policy import Message, RecipientKind
 
@@ -36,6 +37,7 @@ class Inbox:
     def __init__(self, sessions: sessionmaker[Session],
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._sessions = sessions
+        self._reads = read_sessions(sessions)
         self.clock = clock
 
     def add(self, session: Session, ticket_id: str, message: Message) -> Notification:
@@ -55,12 +57,13 @@ class Inbox:
         if unread_only:
             query = query.where(Notification.read_at.is_(None))
         query = query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
-        with self._sessions() as session:
+        with self._reads() as session:
             rows = session.scalars(query).all()
             unread = session.scalar(select(func.count()).select_from(Notification).where(
                 mine, Notification.read_at.is_(None)))
         return [_item(row) for row in rows], int(unread or 0)
 
+    @retry_locked
     def mark_read(self, notification_id: int, kind: RecipientKind,
                   recipient_id: str) -> NotificationPublic | None:
         """Mark one of the recipient's own messages read (the first reading time is kept);

@@ -1,9 +1,10 @@
-"""The composite notifier the ticket service publishes to.
+"""The composite notifier the ticket service records its notices with.
 
 For each message the policy yields it writes the inbox row and queues the external
-deliveries in the same transaction (so a queued delivery always has its inbox row), then
-wakes the delivery worker. Nothing here talks to the network: a slow or failing receiver
-never blocks or fails a ticket step.
+deliveries in the ticket step's own transaction (a real outbox: the step, its inbox rows
+and its deliveries commit together or not at all, so a crash right after the commit loses
+nothing), and wakes the delivery worker once that transaction has committed. Nothing here
+talks to the network: a slow or failing receiver never blocks or fails a ticket step.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from api.notifications.channels import ChannelRegistry
 from api.notifications.inbox import Inbox
@@ -57,31 +59,35 @@ class Routes:
 
 
 class CompositeNotifier:
-    """Implements :class:`api.tickets.notify.Notifier`: inbox now, the rest via the outbox."""
+    """Implements :class:`api.tickets.notify.Notifier`: inbox rows and outbox rows in the
+    step's transaction; the worker is woken after its commit."""
 
-    def __init__(self, sessions: sessionmaker[Session], inbox: Inbox, outbox: Outbox, routes: Routes,
+    def __init__(self, inbox: Inbox, outbox: Outbox, routes: Routes,
                  wake: Callable[[], None] = lambda: None) -> None:
-        self._sessions = sessions
         self.inbox = inbox
         self.outbox = outbox
         self.routes = routes
         self._wake = wake
 
-    def publish(self, notice: TicketNotice) -> None:
-        messages = messages_for(notice)
-        if not messages:
-            return
+    def record(self, session: Session, notice: TicketNotice) -> None:
+        """Store the messages ``notice`` causes in ``session`` (not committed here); an
+        error propagates and rolls the step back."""
         queued = 0
+        for message in messages_for(notice):
+            row = self.inbox.add(session, notice.ticket_id, message)
+            for transport, target, payload in self.routes.deliveries(message, notice, row):
+                self.outbox.enqueue(session, row.id, transport, target, payload)
+                queued += 1
+        if queued and not session.info.get(_WAKE_PENDING):
+            session.info[_WAKE_PENDING] = True
+            event.listen(session, "after_commit", self._after_commit, once=True)
+
+    def _after_commit(self, session: Session) -> None:
+        session.info.pop(_WAKE_PENDING, None)
         try:
-            with self._sessions.begin() as session:
-                for message in messages:
-                    row = self.inbox.add(session, notice.ticket_id, message)
-                    for transport, target, payload in self.routes.deliveries(message, notice,
-                                                                             row):
-                        self.outbox.enqueue(session, row.id, transport, target, payload)
-                        queued += 1
-        except Exception:  # the step is committed already; never fail it
-            log.exception("notifications for %s %s not stored", notice.ticket_id, notice.action)
-            return
-        if queued:
             self._wake()
+        except Exception:  # the commit is done; the worker's poll finds the rows anyway
+            log.exception("could not wake the delivery worker")
+
+
+_WAKE_PENDING = "dxe_wake_delivery_worker"

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.db import rowcount
+from api.db import read_sessions, retry_locked, rowcount
 from api.notifications.models import Delivery
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
@@ -55,6 +55,7 @@ class Outbox:
                  lease_seconds: float = 60.0,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._sessions = sessions
+        self._reads = read_sessions(sessions)
         self.backoff = backoff or Backoff()
         self.lease = timedelta(seconds=lease_seconds)
         self.clock = clock
@@ -71,7 +72,7 @@ class Outbox:
     def claim_due(self, limit: int = 20) -> list[ClaimedDelivery]:
         """Up to ``limit`` due deliveries, each leased to this caller alone."""
         now = self.clock()
-        with self._sessions() as session:
+        with self._reads() as session:  # looking costs no lock; each claim is its own write
             due = session.execute(
                 select(Delivery.id, Delivery.attempts).where(
                     Delivery.status == PENDING, Delivery.next_attempt_at <= now)
@@ -95,12 +96,14 @@ class Outbox:
                                                attempts + 1))
         return claimed
 
+    @retry_locked
     def mark_sent(self, delivery: ClaimedDelivery) -> None:
         """The receiver accepted it."""
         with self._sessions.begin() as session:
             session.execute(update(Delivery).where(Delivery.id == delivery.id)
                             .values(status=SENT, sent_at=self.clock(), last_error=None))
 
+    @retry_locked
     def mark_failed(self, delivery: ClaimedDelivery, error: str) -> None:
         """It failed: due again after the backoff, or given up after the last attempt."""
         now = self.clock()
@@ -113,7 +116,7 @@ class Outbox:
 
     def counts(self) -> dict[str, int]:
         """How many deliveries are pending, sent and failed (for health and tests)."""
-        with self._sessions() as session:
+        with self._reads() as session:
             rows = session.execute(select(Delivery.status, func.count())
                                    .group_by(Delivery.status)).all()
         return {PENDING: 0, SENT: 0, FAILED: 0, **{status: int(n) for status, n in rows}}
@@ -123,5 +126,5 @@ class Outbox:
         query = select(Delivery).order_by(Delivery.id)
         if notification_id is not None:
             query = query.where(Delivery.notification_id == notification_id)
-        with self._sessions() as session:
+        with self._reads() as session:
             return list(session.scalars(query).all())

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Notifications:
-    """The inbox, the outbox, the notifier the ticket service publishes to, and the worker."""
+    """The inbox, the outbox, the notifier the ticket service records with, and the worker."""
 
     inbox: Inbox
     outbox: Outbox
@@ -65,5 +65,5 @@ def build_notifications(settings: Settings, sessions: sessionmaker[Session],
     dispatcher = Dispatcher(WebhookSender(settings.NOTIFY_WEBHOOK_SECRET) if webhook_url
                             else None, mail, channels)
     worker = DeliveryWorker(outbox, dispatcher, poll_seconds=poll_seconds)
-    notifier = CompositeNotifier(sessions, inbox, outbox, routes, wake=worker.wake)
+    notifier = CompositeNotifier(inbox, outbox, routes, wake=worker.wake)
     return Notifications(inbox, outbox, notifier, worker, channels)

@@ -1,10 +1,13 @@
-"""Suggested answers for hotline staff (the console comes later)."""
+"""Suggested answers for hotline staff and district liaisons (staff key required)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException
 from starlette.concurrency import run_in_threadpool
 
+from api.auth import StaffMember, require
 from api.deps import RuntimeDep
 from api.schemas import Suggestion, SuggestRequest, SuggestResponse
 from api.services.suggestions import suggest
@@ -13,7 +16,9 @@ router = APIRouter(prefix="/api/assist", tags=["assist"])
 
 
 @router.post("/suggest", response_model=SuggestResponse)
-async def create_suggestions(request: SuggestRequest, runtime: RuntimeDep) -> SuggestResponse:
+async def create_suggestions(
+        request: SuggestRequest, runtime: RuntimeDep,
+        staff: Annotated[StaffMember, Depends(require("assist.suggest"))]) -> SuggestResponse:
     """Ranked suggested answers, each with its citation, for a question staff are handling."""
     if runtime.searcher is None:
         raise HTTPException(503, detail=f"检索索引暂不可用 / index unavailable: "

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, HTTPException, Path, Query, status
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import StaffDep
-from api.deps import RuntimeDep
+from api.deps import RuntimeDep, SessionQueryDep
 from api.notifications.inbox import NotificationPublic
-from api.schemas import MAX_SESSION_ID
+from api.schemas import MAX_DB_ID
 
 router = APIRouter(tags=["notifications"])
-SessionId = Annotated[str, Field(min_length=1, max_length=MAX_SESSION_ID,
-                                 pattern=r"^[A-Za-z0-9_.:\-]+$")]
 Limit = Annotated[int, Query(ge=1, le=200)]
 
 
@@ -28,11 +26,11 @@ class NotificationList(BaseModel):
 
 
 @router.get("/api/notifications", response_model=NotificationList)
-async def read_enterprise_inbox(runtime: RuntimeDep, session_id: Annotated[SessionId, Query()],
+async def read_enterprise_inbox(runtime: RuntimeDep, session: SessionQueryDep,
                                 limit: Limit = 50) -> NotificationList:
     """The enterprise's messages about its tickets; reading marks nothing."""
     items, unread = await run_in_threadpool(
-        lambda: runtime.notifications.inbox.list("enterprise", session_id, limit=limit))
+        lambda: runtime.notifications.inbox.list("enterprise", session.session_id, limit=limit))
     return NotificationList(data=items, count=len(items), unread=unread)
 
 
@@ -48,7 +46,8 @@ async def read_staff_inbox(runtime: RuntimeDep, staff: StaffDep, unread_only: bo
 
 @router.post("/api/staff/notifications/{notification_id}/read",
              response_model=NotificationPublic)
-async def mark_read(notification_id: int, runtime: RuntimeDep,
+async def mark_read(notification_id: Annotated[int, Path(ge=1, le=MAX_DB_ID)],
+                    runtime: RuntimeDep,
                     staff: StaffDep) -> NotificationPublic:
     """Mark one of the caller's own messages read (again is harmless)."""
     item = await run_in_threadpool(runtime.notifications.inbox.mark_read, notification_id,

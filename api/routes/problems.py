@@ -6,11 +6,11 @@ import threading
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from pydantic import BaseModel, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import StaffDep
+from api.auth import StaffMember, require
 from api.problems.service import (
     AlreadyResolved,
     GroupChanged,
@@ -40,6 +40,9 @@ def get_problems(request: Request) -> ProblemList:
 
 
 ProblemsDep = Annotated[ProblemList, Depends(get_problems)]
+Reader = Annotated[StaffMember, Depends(require("problems.read"))]
+Resolver = Annotated[StaffMember, Depends(require("problems.resolve"))]
+GroupId = Annotated[str, Path(min_length=1, max_length=64)]  # the key of the group's first item
 
 
 class ResolveRequest(BaseModel):
@@ -80,7 +83,7 @@ def group_view(group: ProblemGroup, items: int | None = None) -> dict[str, Any]:
 
 
 @router.get("")
-async def read_problems(problems: ProblemsDep, staff: StaffDep,
+async def read_problems(problems: ProblemsDep, staff: Reader,
                         status_: Annotated[Literal["open", "resolved"],
                                            Query(alias="status")] = "open",
                         since: datetime | None = None,
@@ -97,9 +100,9 @@ async def read_problems(problems: ProblemsDep, staff: StaffDep,
 
 
 @router.post("/{group_id}/resolve")
-async def resolve_problem(group_id: str, body: ResolveRequest, problems: ProblemsDep,
-                          staff: StaffDep) -> dict[str, Any]:
-    """Close a group (all its current items, or ``item_keys`` of it) with a resolution."""
+async def resolve_problem(group_id: GroupId, body: ResolveRequest, problems: ProblemsDep,
+                          staff: Resolver) -> dict[str, Any]:
+    """(Admins) close a group (all its current items, or ``item_keys`` of it) with a resolution."""
     try:
         group = await run_in_threadpool(
             lambda: problems.resolve(group_id, staff.name, body.resolution,

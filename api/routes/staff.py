@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import StaffDep
+from api.auth import StaffMember, require
 from api.deps import RuntimeDep
+from api.schemas import MAX_DB_ID, MAX_OFFSET
 from api.tickets.lifecycle import Status, TransitionError
 from api.tickets.service import NewTicket, TicketFilter, TicketNotFound
 from api.tickets.views import ticket_detail
 
 router = APIRouter(prefix="/api/staff", tags=["staff"])
 
+# path parameters: a ticket number (DXE20261125-3FA9C1) and a 整改 item's row id
+TicketId = Annotated[str, Path(min_length=1, max_length=32)]
+ItemId = Annotated[int, Path(ge=1, le=MAX_DB_ID)]
+Reader = Annotated[StaffMember, Depends(require("tickets.read"))]
+Actor = Annotated[StaffMember, Depends(require("tickets.act"))]
+Creator = Annotated[StaffMember, Depends(require("tickets.create"))]
+RectificationReader = Annotated[StaffMember, Depends(require("rectifications.read"))]
+Caller = Annotated[StaffMember, Depends(require("rectifications.callback"))]
+Closer = Annotated[StaffMember, Depends(require("rectifications.close"))]
 StaffAction = Literal["assign", "transfer", "contact", "resolve", "close", "reopen", "escalate",
                       "note"]
 
@@ -59,16 +70,20 @@ def _not_found(ticket_id: str) -> HTTPException:
 
 
 @router.get("/tickets")
-async def read_tickets(runtime: RuntimeDep, staff: StaffDep,
+async def read_tickets(runtime: RuntimeDep, staff: Reader,
                        status_: Annotated[Status | None, Query(alias="status")] = None,
                        district: Annotated[str | None, Query(max_length=32)] = None,
                        owner: Annotated[str | None, Query(max_length=64)] = None,
                        overdue: bool | None = None,
                        limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                       offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
-    """Tickets, newest first, filtered by status, district, owner, overdue."""
+                       offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> dict[str, Any]:
+    """Tickets, newest first, filtered by status, district, owner, overdue (a liaison sees
+    only their district's and their own)."""
+    liaison = staff.role == "liaison"
     where = TicketFilter(status=status_.value if status_ else None, district=district,
-                         owner=owner, overdue=overdue, limit=limit, offset=offset)
+                         owner=owner, overdue=overdue, limit=limit, offset=offset,
+                         visible_district=staff.district if liaison else None,
+                         visible_owner=staff.name if liaison else None)
     tickets, count = await run_in_threadpool(runtime.tickets.list, where)
     now = runtime.tickets.clock()
     return {"data": [ticket_detail(t, now) for t in tickets], "count": count}
@@ -76,9 +91,11 @@ async def read_tickets(runtime: RuntimeDep, staff: StaffDep,
 
 @router.post("/tickets", status_code=status.HTTP_201_CREATED)
 async def create_ticket(body: TicketCreate, runtime: RuntimeDep,
-                        staff: StaffDep) -> dict[str, Any]:
-    """Open a ticket taken by phone or at the counter; the staff member is its 首问 owner."""
-    new = NewTicket(session_id=f"staff:{staff.id}", channel=body.channel,
+                        staff: Creator) -> dict[str, Any]:
+    """Open a ticket taken by phone or at the counter; the staff member is its 首问 owner.
+    It belongs to no chat session: the caller sees it on the web only after proving it with
+    its number and phone (``POST /api/tickets/claim``)."""
+    new = NewTicket(session_id=f"call:{secrets.token_urlsafe(12)}", channel=body.channel,
                     question=body.question.strip(), company=body.company, phone=body.phone,
                     district=body.district, kind=body.kind, first_owner=staff.name)
     ticket = await run_in_threadpool(runtime.tickets.open, new)
@@ -86,19 +103,28 @@ async def create_ticket(body: TicketCreate, runtime: RuntimeDep,
 
 
 @router.get("/tickets/{ticket_id}")
-async def read_ticket(ticket_id: str, runtime: RuntimeDep, staff: StaffDep) -> dict[str, Any]:
+async def read_ticket(ticket_id: TicketId, runtime: RuntimeDep, staff: Reader) -> dict[str, Any]:
     """One ticket with its whole history."""
     try:
         ticket = await run_in_threadpool(runtime.tickets.get, ticket_id)
     except TicketNotFound:
         raise _not_found(ticket_id) from None
+    if not staff.may_work_on(ticket.district, ticket.owner):
+        raise _not_found(ticket_id)  # a liaison does not learn other districts' tickets
     return ticket_detail(ticket, runtime.tickets.clock())
 
 
 @router.post("/tickets/{ticket_id}/actions")
-async def create_ticket_action(ticket_id: str, body: TicketActionCreate, runtime: RuntimeDep,
-                               staff: StaffDep) -> dict[str, Any]:
-    """Assign, transfer, contact, resolve, close, reopen, escalate or add a note."""
+async def create_ticket_action(ticket_id: TicketId, body: TicketActionCreate, runtime: RuntimeDep,
+                               staff: Actor) -> dict[str, Any]:
+    """Assign, transfer, contact, resolve, close, reopen, escalate or add a note (a liaison:
+    on their district's tickets and their own only)."""
+    try:
+        current = await run_in_threadpool(runtime.tickets.get, ticket_id)
+    except TicketNotFound:
+        raise _not_found(ticket_id) from None
+    if not staff.may_work_on(current.district, current.owner):
+        raise _not_found(ticket_id)
     try:
         ticket = await run_in_threadpool(
             lambda: runtime.tickets.act(ticket_id, body.action, staff.name, note=body.note,
@@ -112,7 +138,7 @@ async def create_ticket_action(ticket_id: str, body: TicketActionCreate, runtime
 
 
 @router.get("/rectifications")
-async def read_rectifications(runtime: RuntimeDep, staff: StaffDep,
+async def read_rectifications(runtime: RuntimeDep, staff: RectificationReader,
                               state: Literal["open", "done"] | None = None) -> dict[str, Any]:
     """整改 items, most urgent first."""
     items = await run_in_threadpool(runtime.ratings.rectifications, state)
@@ -122,8 +148,8 @@ async def read_rectifications(runtime: RuntimeDep, staff: StaffDep,
 
 
 @router.post("/rectifications/{item_id}/callbacks", status_code=status.HTTP_201_CREATED)
-async def create_callback(item_id: int, body: CallBackCreate, runtime: RuntimeDep,
-                          staff: StaffDep) -> dict[str, Any]:
+async def create_callback(item_id: ItemId, body: CallBackCreate, runtime: RuntimeDep,
+                          staff: Caller) -> dict[str, Any]:
     """Record a 回访 call."""
     try:
         callback = await run_in_threadpool(runtime.ratings.record_callback, item_id,
@@ -134,9 +160,9 @@ async def create_callback(item_id: int, body: CallBackCreate, runtime: RuntimeDe
 
 
 @router.post("/rectifications/{item_id}/close")
-async def close_rectification(item_id: int, body: RectificationClose, runtime: RuntimeDep,
-                              staff: StaffDep) -> dict[str, Any]:
-    """Close a rectification (needs a call-back first)."""
+async def close_rectification(item_id: ItemId, body: RectificationClose, runtime: RuntimeDep,
+                              staff: Closer) -> dict[str, Any]:
+    """Close a rectification (needs a call-back first; admins only)."""
     try:
         item = await run_in_threadpool(runtime.ratings.close_rectification, item_id,
                                        staff.name, body.outcome)

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import RuntimeDep
-from api.schemas import MAX_SESSION_ID, Channel, TicketCard
+from api.deps import RuntimeDep, SessionQueryDep, client_ip, throttle, verify_session
+from api.schemas import MAX_DB_ID, Channel, SessionCredential, TicketCard
+from api.tickets.links import ClaimRefused
 from api.tickets.messages import rating_thanks
 from api.tickets.ratings import RatingRefused
 from api.tickets.views import ticket_card
 
 router = APIRouter(prefix="/api", tags=["tickets"])
-SessionId = Annotated[str, Field(min_length=1, max_length=MAX_SESSION_ID,
-                                 pattern=r"^[A-Za-z0-9_.:\-]+$")]
 
 
 class TicketList(BaseModel):
@@ -29,11 +26,11 @@ class TicketList(BaseModel):
 class RatingCreate(BaseModel):
     """A 5-level rating of a resolved ticket, or of the conversation when no ticket."""
 
-    session_id: SessionId
+    session_id: SessionCredential
     level: int = Field(ge=1, le=5, description="5 非常满意 … 1 非常不满意")
     comment: str = Field(default="", max_length=500)
     ticket_id: str | None = Field(default=None, max_length=32)
-    channel: Channel = "web"
+    channel: Channel = Field(default="web", description="ignored: the credential's channel")
 
     @field_validator("comment")
     @classmethod
@@ -55,27 +52,56 @@ class RatingPublic(BaseModel):
 class VoteCreate(BaseModel):
     """Was this answer helpful?"""
 
-    session_id: SessionId
-    turn_id: int = Field(ge=1)
+    session_id: SessionCredential
+    turn_id: int = Field(ge=1, le=MAX_DB_ID)
     helpful: bool
 
 
+class TicketClaim(BaseModel):
+    """Proof that a ticket opened elsewhere (another device, a phone call) is this caller's."""
+
+    session_id: SessionCredential
+    ticket_id: str = Field(min_length=1, max_length=32, description="e.g. DXE20261201-3F9A1C")
+    phone: str = Field(min_length=5, max_length=32, description="the phone given for it")
+
+
 @router.get("/tickets", response_model=TicketList)
-async def read_my_tickets(runtime: RuntimeDep,
-                          session_id: Annotated[SessionId, Query()]) -> TicketList:
-    """The tickets of this session, and of the same enterprise (company + phone)."""
-    tickets = await run_in_threadpool(runtime.tickets.for_identity, session_id)
+async def read_my_tickets(runtime: RuntimeDep, session: SessionQueryDep) -> TicketList:
+    """The tickets of this session and the ones it proved are its own (``/tickets/claim``)."""
+    tickets = await run_in_threadpool(runtime.tickets.for_identity, session.session_id)
     now = runtime.tickets.clock()
     cards = [TicketCard(**ticket_card(ticket, now)) for ticket in tickets]
     return TicketList(tickets=cards, count=len(cards))
 
 
-@router.post("/ratings", response_model=RatingPublic, status_code=status.HTTP_201_CREATED)
-async def create_rating(body: RatingCreate, runtime: RuntimeDep) -> RatingPublic:
-    """Rate once per interaction and once per matter; 不满意 or worse opens a 整改 item."""
+@router.post("/tickets/claim", response_model=TicketCard)
+async def create_ticket_claim(body: TicketClaim, runtime: RuntimeDep,
+                              http: Request) -> TicketCard:
+    """Link a ticket to this session by its number and the phone given for it; a few tries
+    per quarter-hour per session, per hour per address and per day per ticket."""
+    session = verify_session(runtime, body.session_id)
+    ticket_id = body.ticket_id.strip().upper()
+    throttle(runtime, "claim.session", session.session_id)
+    throttle(runtime, "claim.ip", client_ip(http))
+    throttle(runtime, "claim.ticket", ticket_id)
     try:
-        result = await run_in_threadpool(runtime.ratings.rate, body.session_id, body.level,
-                                         body.comment, body.ticket_id, body.channel)
+        ticket = await run_in_threadpool(runtime.ticket_links.claim, session.session_id,
+                                         ticket_id, body.phone)
+    except ClaimRefused as refused:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, refused.reason) from refused
+    return TicketCard(**ticket_card(ticket, runtime.tickets.clock()))
+
+
+@router.post("/ratings", response_model=RatingPublic, status_code=status.HTTP_201_CREATED)
+async def create_rating(body: RatingCreate, runtime: RuntimeDep, http: Request) -> RatingPublic:
+    """Rate once per interaction and once per matter; 不满意 or worse opens a 整改 item.
+    Only tickets of this session (or proven its own) can be rated."""
+    session = verify_session(runtime, body.session_id)
+    throttle(runtime, "rating.ip", client_ip(http))
+    throttle(runtime, "rating.session", session.session_id)
+    try:
+        result = await run_in_threadpool(runtime.ratings.rate, session.session_id, body.level,
+                                         body.comment, body.ticket_id, session.channel)
     except RatingRefused as refused:
         code = status.HTTP_409_CONFLICT if refused.already else status.HTTP_400_BAD_REQUEST
         if "没有找到" in refused.reason:
@@ -88,9 +114,11 @@ async def create_rating(body: RatingCreate, runtime: RuntimeDep) -> RatingPublic
 
 @router.post("/feedback")
 async def create_vote(body: VoteCreate, runtime: RuntimeDep) -> dict[str, bool]:
-    """A quick helpful / not-helpful vote on one answer."""
+    """A quick helpful / not-helpful vote on one answer of this session."""
+    session = verify_session(runtime, body.session_id)
+    throttle(runtime, "feedback.session", session.session_id)
     try:
-        await run_in_threadpool(runtime.ratings.vote, body.session_id, body.turn_id,
+        await run_in_threadpool(runtime.ratings.vote, session.session_id, body.turn_id,
                                 body.helpful)
     except RatingRefused as refused:
         raise HTTPException(status.HTTP_404_NOT_FOUND, refused.reason) from refused

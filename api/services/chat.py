@@ -67,7 +67,8 @@ class ChatService:
 
     async def _direct(self, request: ChatRequest) -> ChatResponse:
         tickets = DirectTickets(self.runtime.tickets, self.runtime.ratings,
-                                self.runtime.conversation_log, self.runtime.knowledge.directory)
+                                self.runtime.conversation_log, self.runtime.knowledge.directory,
+                                self.runtime.throttle)
         handled = await run_in_threadpool(tickets.respond, request.session_id, request.channel,
                                           request.text)
         if handled is not None:

@@ -12,11 +12,19 @@ import re
 
 from api.dialogue.responses import DialogueTurn
 from api.schemas import Handoff, RatingPrompt, Reply, TicketCard
+from api.security.throttle import RateLimited, Throttle
 from api.services import intent_rules
 from api.services.choices import human_button, rating_buttons
 from api.services.contact_info import find_company, normalize_phone
 from api.services.conversation_log import ConversationLog
-from api.tickets.messages import NO_TICKETS, handoff_text, rating_prompt, rating_thanks, status_text
+from api.tickets.messages import (
+    NO_TICKETS,
+    TOO_MANY_TICKETS,
+    handoff_text,
+    rating_prompt,
+    rating_thanks,
+    status_text,
+)
 from api.tickets.ratings import (
     RATING_LABELS,
     RatingRefused,
@@ -40,7 +48,8 @@ class DirectTickets:
     """Recognises ticket business in a message; None means "not mine, answer normally"."""
 
     def __init__(self, tickets: TicketService, ratings: RatingService, log: ConversationLog,
-                 directory: LiaisonDirectory) -> None:
+                 directory: LiaisonDirectory, throttle: Throttle | None = None) -> None:
+        self.throttle = throttle or Throttle(enabled=False)
         self.tickets = tickets
         self.ratings = ratings
         self.log = log
@@ -85,6 +94,11 @@ class DirectTickets:
         question = next((t.text for t in reversed(history) if t.outcome in _QUESTION_OUTCOMES),
                         "（企业要求人工服务，未说明具体问题）")
         excerpt = "\n".join(f"企业：{t.text}" for t in history[-8:])
+        try:
+            self.throttle.hit("ticket.session", session_id)
+        except RateLimited:
+            return DialogueTurn(replies=[Reply(text=TOO_MANY_TICKETS)], intent="request_human",
+                                outcome="dialogue")
         ticket = self.tickets.open(NewTicket(
             session_id=session_id, channel=channel, question=question, company=company,
             phone=phone, district=liaison.district if liaison else None,

@@ -9,12 +9,15 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
-from api.db import init_schema, make_engine, make_session_factory
+from api.db import init_schema, make_engine, make_session_factory, read_sessions
 from api.notifications.setup import Notifications, build_notifications
+from api.security.sessions import SessionIssuer, development_secret
+from api.security.throttle import Throttle
 from api.services.assistant import DirectAssistant
 from api.services.conversation_log import ConversationLog
 from api.settings import Settings
 from api.tickets.deadlines import DeadlinePolicy
+from api.tickets.links import TicketLinks
 from api.tickets.ratings import RatingService
 from api.tickets.service import TicketService
 from knowledge.corpus import KnowledgeBase, load_knowledge_base
@@ -48,9 +51,13 @@ class Runtime:
     embedder: Embedder | None
     searcher: HybridSearcher | None
     index_state: IndexState
+    reads: sessionmaker = field(init=False)  # the read path of sessions
     tickets: TicketService = field(init=False)
     ratings: RatingService = field(init=False)
     notifications: Notifications = field(init=False)  # inbox, outbox, delivery worker
+    ticket_links: TicketLinks = field(init=False)  # tickets proven by number + phone
+    session_issuer: SessionIssuer = field(init=False)  # web / 鄂汇办 session credentials
+    throttle: Throttle = field(init=False)  # rate limits (api/security/throttle.py)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
@@ -69,10 +76,16 @@ class Runtime:
     def __post_init__(self) -> None:
         deadlines = DeadlinePolicy.from_config(self.settings.TICKET_DEADLINES,
                                                self.settings.RECTIFICATION_WORKING_DAYS)
+        self.reads = read_sessions(self.sessions)  # SELECT-only sessions: never lock writers
         self.notifications = build_notifications(self.settings, self.sessions)
         self.tickets = TicketService(self.sessions, lambda: self.knowledge.directory,
                                      self.notifications.notifier, deadlines)
         self.ratings = RatingService(self.sessions, self.tickets)
+        self.ticket_links = TicketLinks(self.sessions)
+        self.session_issuer = SessionIssuer(self.settings.SESSION_SECRET
+                                            or development_secret(self.settings.VAR_DIR))
+        self.throttle = Throttle(self.settings.RATE_LIMITS, self.settings.RATE_LIMIT_STORAGE,
+                                 enabled=self.settings.RATE_LIMITS_ENABLED)
 
 
     def load_index(self) -> IndexState:

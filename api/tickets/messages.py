@@ -14,6 +14,8 @@ from api.tickets.models import Ticket
 from api.tickets.ratings import RatingResult
 from api.tickets.views import ticket_card
 
+TOO_MANY_TICKETS = ("您近期提交的人工服务请求比较多，之前的工单正在办理中，负责人会按时联系您。"
+                    "可以发送“查询工单”查看进度。")
 NO_TICKETS = "您在这里还没有工单。遇到我答不了的问题，可以随时转人工，我会为您建工单并跟踪到底。"
 STATUS_HINT = "随时可以说“我的工单进度”查看办理情况。"
 

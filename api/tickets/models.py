@@ -132,14 +132,28 @@ class AnswerVote(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class TicketLink(Base):
+    """A ticket that a session proved is its own (number + phone), so it sees and rates it."""
+
+    __tablename__ = "ticket_links"
+    __table_args__ = (UniqueConstraint("session_id", "ticket_id", name="uq_ticket_links"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(String(128), index=True)
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class StaffUser(Base):
-    """A hotline staff member or admin; the API key is stored only as its SHA-256."""
+    """A hotline staff member, district liaison or admin; the API key is stored only as its
+    SHA-256. A liaison works on the tickets of ``district`` only."""
 
     __tablename__ = "staff_users"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
-    role: Mapped[str] = mapped_column(String(16))  # staff | admin
+    role: Mapped[str] = mapped_column(String(16))  # staff | liaison | admin
+    district: Mapped[str | None] = mapped_column(String(32))  # a liaison's district
     key_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

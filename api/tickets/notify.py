@@ -1,7 +1,10 @@
-"""What the ticket service tells the outside world, and the interface that delivers it.
+"""What the ticket service tells the outside world, and the interface that records it.
 
-The service publishes a :class:`TicketNotice` after each committed step; a notifier decides
-who hears about it (无事不扰: only the events that matter to them) and delivers it.
+Each step hands a :class:`TicketNotice` to :meth:`Notifier.record` inside the step's own
+transaction: the notifier decides who hears about it (无事不扰: only the events that matter
+to them) and writes what must be delivered (inbox rows, outbox rows) in that transaction,
+so a step is never committed without its notice, nor a notice without its step. Delivery
+itself happens later, outside the transaction.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
+
+from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 
@@ -38,13 +43,18 @@ class TicketNotice:
 
 
 class Notifier(Protocol):
-    """Delivers notices; must never raise into the ticket service."""
+    """Records notices in the step's transaction."""
 
-    def publish(self, notice: TicketNotice) -> None: ...
+    def record(self, session: Session, notice: TicketNotice) -> None:
+        """Write what ``notice`` causes into ``session`` (the step's open transaction;
+        never commit it). Raising rolls the step back: better no step than a silent one.
+        Anything to do after the commit (waking a delivery worker) is the notifier's own
+        business, e.g. a ``session`` ``after_commit`` hook."""
+        ...
 
 
 class NullNotifier:
     """Tells nobody (tests of the life cycle alone)."""
 
-    def publish(self, notice: TicketNotice) -> None:
-        log.debug("notice %s %s not delivered (null notifier)", notice.ticket_id, notice.action)
+    def record(self, session: Session, notice: TicketNotice) -> None:
+        log.debug("notice %s %s not recorded (null notifier)", notice.ticket_id, notice.action)

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.db import ChatTurn
+from api.db import ChatTurn, read_sessions, retry_locked
 from api.tickets.lifecycle import Status
 from api.tickets.models import AnswerVote, CallBack, Rating, Rectification, Ticket
 from api.tickets.service import HOTLINE_SUPERVISOR, NewTicket, TicketService
@@ -65,6 +65,7 @@ class RatingService:
 
     def __init__(self, sessions: sessionmaker[Session], tickets: TicketService) -> None:
         self._sessions = sessions
+        self._reads = read_sessions(sessions)
         self._tickets = tickets
 
     def rate(self, session_id: str, level: int, comment: str = "",
@@ -89,10 +90,11 @@ class RatingService:
         subject = self._conversation_subject(session_id)
         if subject is None:
             return True  # nothing to rate yet
-        with self._sessions() as session:
+        with self._reads() as session:
             return session.scalar(select(Rating.id).where(Rating.subject == subject)) is not None
 
     # -- ticket ------------------------------------------------------------------------------
+    @retry_locked  # one transaction: the rating, the ticket's step and its notice
     def _rate_ticket(self, session_id: str, level: int, comment: str, ticket_id: str,
                      channel: str) -> RatingResult:
         mine = {t.id for t in self._tickets.for_identity(session_id, limit=100)}
@@ -113,14 +115,13 @@ class RatingService:
                                 comment=comment)
                 session.add(rating)
                 session.flush()
-                ticket, event = self._tickets.apply(
+                ticket, _event = self._tickets.apply(
                     session, ticket_id, "rate", "企业",
                     note=f"{RATING_LABELS[level]}{'：' + comment if comment else ''}")
                 rectification = self._rectify(session, rating, ticket.leader or
                                               HOTLINE_SUPERVISOR, ticket_id)
         except IntegrityError as exc:
             raise RatingRefused("这张工单您已经评价过了，感谢您的反馈。", already=True) from exc
-        self._tickets.publish(ticket, event)
         return RatingResult(rating.id, level, RATING_LABELS[level], ticket_id,
                             rectification.id if rectification else None, None)
 
@@ -128,7 +129,7 @@ class RatingService:
     def _conversation_subject(self, session_id: str) -> str | None:
         """The interaction to rate: up to the session's latest substantive turn (small talk,
         farewells and the rating itself do not start a new interaction)."""
-        with self._sessions() as session:
+        with self._reads() as session:
             last = session.scalar(select(func.max(ChatTurn.id)).where(
                 ChatTurn.session_id == session_id,
                 ChatTurn.intent.is_(None) | ChatTurn.intent.not_in(NOT_AN_INTERACTION)))
@@ -163,7 +164,7 @@ class RatingService:
                             complaint.id if complaint else None)
 
     def _excerpt(self, session_id: str, turns: int = 6) -> str:
-        with self._sessions() as session:
+        with self._reads() as session:
             rows = session.scalars(select(ChatTurn).where(ChatTurn.session_id == session_id)
                                    .order_by(ChatTurn.id.desc()).limit(turns)).all()
         return "\n".join(f"企业：{row.text}" for row in reversed(rows))
@@ -214,10 +215,11 @@ class RatingService:
         query = select(Rectification).order_by(Rectification.due_at)
         if status:
             query = query.where(Rectification.status == status)
-        with self._sessions() as session:
+        with self._reads() as session:
             return list(session.scalars(query).all())
 
     # -- votes -------------------------------------------------------------------------------
+    @retry_locked
     def vote(self, session_id: str, turn_id: int, helpful: bool) -> None:
         """A helpful / not-helpful vote on one of this session's turns (a new vote replaces)."""
         with self._sessions.begin() as session:

@@ -1,8 +1,10 @@
 """Opening tickets and moving them through their life cycle, one transaction per step.
 
-Every step locks the ticket row, checks the transition, updates the ticket and appends a
-:class:`TicketEvent` in the same transaction (a crash leaves either both or neither), then
-publishes a notice after the commit.
+Every step locks the ticket row, checks the transition, updates the ticket, appends a
+:class:`TicketEvent` and records its notice (inbox and outbox rows, :mod:`api.tickets.notify`)
+in the same transaction: a crash leaves all of them or none. Writes are retried when they
+meet a lock and then fail visibly (:func:`api.db.retry_locked`); reads take the read path
+(:func:`api.db.read_sessions`), which never waits for a writer.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from datetime import UTC, datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.db import read_sessions, retry_locked
 from api.tickets.deadlines import BEIJING, DeadlinePolicy
 from api.tickets.lifecycle import OPEN_STATUSES, Status, TransitionError, next_status
+from api.tickets.links import linked_ticket_ids
 from api.tickets.models import Ticket, TicketEvent
 from api.tickets.notify import Notifier, TicketNotice
 from knowledge.directory import LiaisonDirectory
@@ -60,6 +64,9 @@ class TicketFilter:
     overdue: bool | None = None
     limit: int = 50
     offset: int = 0
+    # a liaison's view: only the tickets of this district or this owner
+    visible_district: str | None = None
+    visible_owner: str | None = None
 
 
 def is_overdue(ticket: Ticket, now: datetime) -> bool:
@@ -94,12 +101,14 @@ class TicketService:
                  notifier: Notifier, deadlines: DeadlinePolicy,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._sessions = sessions
+        self._reads = read_sessions(sessions)
         self._directory = directory
         self.notifier = notifier
         self.deadlines = deadlines
         self.clock = clock
 
     # -- opening ---------------------------------------------------------------------------
+    @retry_locked
     def open(self, new: NewTicket) -> Ticket:
         """Open a ticket owned by the district's liaison, or by the triage queue."""
         now = self.clock()
@@ -127,10 +136,11 @@ class TicketService:
             session.add(ticket)
             session.flush()
             session.add(event)
-        self._publish(ticket, event)
+            self._record(session, ticket, event)
         return self.get(ticket.id)
 
     # -- moving ----------------------------------------------------------------------------
+    @retry_locked
     def act(self, ticket_id: str, action: str, actor: str, *, note: str = "",
             to_owner: str | None = None, to_role: str = "staff",
             resolution: str | None = None) -> Ticket:
@@ -143,16 +153,15 @@ class TicketService:
         if action == "resolve" and not (resolution and resolution.strip()):
             raise TransitionError("办结需要填写办理结果")
         with self._sessions.begin() as session:
-            ticket, event = self.apply(session, ticket_id, action, actor, note=note,
-                                       to_owner=to_owner, to_role=to_role, resolution=resolution)
-        self._publish(ticket, event)
+            self.apply(session, ticket_id, action, actor, note=note, to_owner=to_owner,
+                       to_role=to_role, resolution=resolution)
         return self.get(ticket_id)
 
     def apply(self, session: Session, ticket_id: str, action: str, actor: str, *,
               note: str = "", to_owner: str | None = None, to_role: str = "staff",
               resolution: str | None = None) -> tuple[Ticket, TicketEvent]:
         """One step inside the caller's transaction (so a rating and its ticket's step commit
-        together); the caller publishes with :meth:`publish` after committing."""
+        together), its notice recorded in that transaction too."""
         now = self.clock()
         ticket = self._locked(session, ticket_id)
         before_status, before_owner = ticket.status, ticket.owner
@@ -176,6 +185,7 @@ class TicketService:
             to_status=ticket.status, actor=actor, from_owner=before_owner,
             to_owner=ticket.owner, note=note or (resolution or ""), created_at=now)
         session.add(event)
+        self._record(session, ticket, event)
         return ticket, event
 
     def escalate_overdue(self) -> list[str]:
@@ -185,7 +195,7 @@ class TicketService:
         row lock, so it escalates exactly once.
         """
         now = self.clock()
-        with self._sessions() as session:
+        with self._reads() as session:  # candidates only: each is re-checked under its lock
             candidates = session.scalars(
                 select(Ticket.id).where(Ticket.status.in_(
                     [s.value for s in OPEN_STATUSES if s is not Status.ESCALATED]),
@@ -193,25 +203,28 @@ class TicketService:
                     or_(Ticket.due_at < now,
                         Ticket.contacted_at.is_(None) & (Ticket.contact_due_at < now)))
             ).all()
-        escalated = []
-        for ticket_id in candidates:
-            with self._sessions.begin() as session:
-                ticket = self._locked(session, ticket_id)
-                if ticket.escalated_at is not None or not is_overdue(ticket, now):
-                    continue  # another process got there first, or it moved meanwhile
+        return [ticket_id for ticket_id in candidates if self._escalate(ticket_id, now)]
+
+    @retry_locked
+    def _escalate(self, ticket_id: str, now: datetime) -> bool:
+        """Escalate one candidate if it still is one: the re-check, the step and its notice
+        in one transaction under the row lock."""
+        with self._sessions.begin() as session:
+            ticket = self._locked(session, ticket_id)
+            if ticket.escalated_at is not None or not is_overdue(ticket, now):
+                return False  # another process got there first, or it moved meanwhile
             late = "解决时限" if now > ticket.due_at else "首次联系时限"
             try:
-                self.act(ticket_id, "escalate", SYSTEM_ACTOR,
-                         note=f"超过{late}未办理，自动升级给责任领导督办")
-                escalated.append(ticket_id)
+                self.apply(session, ticket_id, "escalate", SYSTEM_ACTOR,
+                           note=f"超过{late}未办理，自动升级给责任领导督办")
             except TransitionError:
-                continue
-        return escalated
+                return False
+        return True
 
     # -- reading ---------------------------------------------------------------------------
     def get(self, ticket_id: str) -> Ticket:
         """A ticket with its history; raises :class:`TicketNotFound`."""
-        with self._sessions() as session:
+        with self._reads() as session:
             ticket = session.get(Ticket, ticket_id)
             if ticket is None:
                 raise TicketNotFound(ticket_id)
@@ -222,6 +235,11 @@ class TicketService:
         """Tickets matching the filter, newest first, and how many match in all."""
         now = self.clock()
         query = select(Ticket)
+        if where.visible_owner is not None:
+            query = query.where(or_(Ticket.owner == where.visible_owner,
+                                    Ticket.district == where.visible_district)
+                                if where.visible_district else
+                                Ticket.owner == where.visible_owner)
         if where.status:
             query = query.where(Ticket.status == where.status)
         if where.district:
@@ -232,24 +250,21 @@ class TicketService:
             overdue = Ticket.status.in_([s.value for s in OPEN_STATUSES]) & or_(
                 Ticket.due_at < now, Ticket.contacted_at.is_(None) & (Ticket.contact_due_at < now))
             query = query.where(overdue if where.overdue else ~overdue)
-        with self._sessions() as session:
+        with self._reads() as session:
             total = session.scalar(select(func.count()).select_from(query.subquery()))
             rows = session.scalars(query.order_by(Ticket.created_at.desc(), Ticket.id)
                                    .offset(where.offset).limit(where.limit)).all()
             return list(rows), int(total or 0)
 
     def for_identity(self, session_id: str, limit: int = 10) -> builtins.list[Ticket]:
-        """The tickets of a chat session, and of the same enterprise (company + phone) on
-        any channel: an enterprise that gave the same company and phone is linked."""
-        with self._sessions() as session:
-            own = session.scalars(select(Ticket).where(Ticket.session_id == session_id)).all()
-            pairs = {(t.company, t.phone) for t in own if t.company and t.phone}
-            linked: list[Ticket] = []
-            for company, phone in pairs:
-                linked.extend(session.scalars(select(Ticket).where(
-                    Ticket.company == company, Ticket.phone == phone)).all())
-        unique = {t.id: t for t in [*own, *linked]}
-        return sorted(unique.values(), key=lambda t: t.created_at, reverse=True)[:limit]
+        """The tickets a session opened, and those it proved are its own (number + phone,
+        :mod:`api.tickets.links`). A company name and phone typed in a handoff link nothing:
+        nobody verified them."""
+        with self._reads() as session:
+            mine = or_(Ticket.session_id == session_id,
+                       Ticket.id.in_(linked_ticket_ids(session, session_id)))
+            return list(session.scalars(select(Ticket).where(mine)
+                                        .order_by(Ticket.created_at.desc()).limit(limit)).all())
 
     # -- internals -------------------------------------------------------------------------
     @staticmethod
@@ -259,12 +274,6 @@ class TicketService:
             raise TicketNotFound(ticket_id)
         return ticket
 
-    def publish(self, ticket: Ticket, event: TicketEvent) -> None:
-        """Tell the notifier about a committed step."""
-        self._publish(ticket, event)
-
-    def _publish(self, ticket: Ticket, event: TicketEvent) -> None:
-        try:
-            self.notifier.publish(notice_of(ticket, event))
-        except Exception:  # a notifier must never undo or fail a committed step
-            log.exception("notifier failed for %s %s", ticket.id, event.action)
+    def _record(self, session: Session, ticket: Ticket, event: TicketEvent) -> None:
+        """Record the step's notice in its transaction; a notifier error rolls it back."""
+        self.notifier.record(session, notice_of(ticket, event))

@@ -7,12 +7,23 @@ from typing import TYPE_CHECKING
 
 from fastapi.testclient import TestClient
 
+from tests.sessions import new_session
+
 if TYPE_CHECKING:
     from api.settings import Settings
 
 
-def test_suggestions_are_ranked_with_citations(client: TestClient) -> None:
-    response = client.post("/api/assist/suggest",
+def test_suggestions_are_for_staff_only(client: TestClient) -> None:
+    response = client.post("/api/assist/suggest", json={"question": "外国人来华工作许可怎么办"})
+    assert response.status_code == 401 and "staff" in response.json()["message"]
+    forged = client.post("/api/assist/suggest", json={"question": "高企"},
+                         headers={"Authorization": "Bearer dxe_made-up"})
+    assert forged.status_code == 401
+
+
+def test_suggestions_are_ranked_with_citations(client: TestClient,
+                                               staff_headers: dict[str, str]) -> None:
+    response = client.post("/api/assist/suggest", headers=staff_headers,
                            json={"question": "外国人来华工作许可怎么办", "k": 4})
     assert response.status_code == 200
     body = response.json()
@@ -36,6 +47,7 @@ def test_health_reports_every_component(client: TestClient) -> None:
 
 def test_without_an_index_the_app_still_serves_liaisons_and_declines_honestly(
         test_settings: Settings, tmp_path: Path) -> None:
+    from api.auth import create_staff
     from api.main import create_app
     from api.services.runtime import Runtime
 
@@ -48,10 +60,13 @@ def test_without_an_index_the_app_still_serves_liaisons_and_declines_honestly(
             assert health["status"] == "degraded"
             assert health["components"]["index"]["status"] == "down"
             assert "make setup" in health["components"]["index"]["detail"]
-            liaison = client.post("/api/chat", json={"session_id": "s", "text": "光谷的企业找谁"})
+            session = new_session(client)
+            liaison = client.post("/api/chat", json={"session_id": session, "text": "光谷的企业找谁"})
             assert "彭华魁" in liaison.json()["replies"][0]["text"]
-            policy = client.post("/api/chat", json={"session_id": "s", "text": "高企 网上能办不"})
+            policy = client.post("/api/chat", json={"session_id": session, "text": "高企 网上能办不"})
             assert policy.status_code == 200 and policy.json()["answer"] is None
-            assert client.post("/api/assist/suggest", json={"question": "高企"}).status_code == 503
+            _member, key = create_staff(runtime.sessions, "无索引坐席")
+            assert client.post("/api/assist/suggest", json={"question": "高企"},
+                               headers={"Authorization": f"Bearer {key}"}).status_code == 503
     finally:
         runtime.close()

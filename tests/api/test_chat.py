@@ -7,13 +7,16 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.sessions import internal_id, new_session
+
 if TYPE_CHECKING:
     from api.services.runtime import Runtime
 
 CONTRACT_KEYS = {"session_id", "replies", "intent", "answer", "handoff"}
 
 
-def chat(client: TestClient, text: str, session_id: str = "test-session") -> dict[str, Any]:
+def chat(client: TestClient, text: str, session_id: str | None = None) -> dict[str, Any]:
+    session_id = session_id or new_session(client)
     response = client.post("/api/chat", json={"session_id": session_id, "text": text,
                                               "channel": "web"})
     assert response.status_code == 200, response.text
@@ -108,7 +111,7 @@ def test_user_text_shown_back_on_the_ticket_is_the_literal_string(client: TestCl
     """
     from api.auth import create_staff
 
-    session = "markup-check"
+    session = new_session(client)
     chat(client, MARKUP, session_id=session)
     done = chat(client, "转人工，我们是武汉云帆智能有限公司 13712340009，在江夏", session_id=session)
     ticket_id = done["handoff"]["ticket_id"]
@@ -131,10 +134,13 @@ def test_every_turn_is_recorded_with_its_outcome(client: TestClient, runtime) ->
 
     from api.db import ChatTurn
 
-    chat(client, "今天武汉天气怎么样", session_id="log-check")
-    chat(client, "高企 网上能办不", session_id="log-check")
+    credential = new_session(client)
+    chat(client, "今天武汉天气怎么样", session_id=credential)
+    chat(client, "高企 网上能办不", session_id=credential)
+    stored = internal_id(runtime, credential)  # turns are stored under the id, not the credential
+    assert stored.startswith("web:") and stored != credential
     with runtime.sessions() as session:
-        turns = session.scalars(select(ChatTurn).where(ChatTurn.session_id == "log-check")
+        turns = session.scalars(select(ChatTurn).where(ChatTurn.session_id == stored)
                                 .order_by(ChatTurn.id)).all()
     assert [(t.text, t.outcome) for t in turns] == [("今天武汉天气怎么样", "referred"),
                                                    ("高企 网上能办不", "answered")]

@@ -14,8 +14,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.dialogue.rasa_client import RasaClient
+from tests.sessions import credential_for, issued
 
 Handler = Callable[[httpx.Request], httpx.Response]
+SESSION = issued("web:s")
 
 
 @pytest.fixture
@@ -56,8 +58,11 @@ def test_rasa_messages_map_onto_the_contract(app_with) -> None:  # type: ignore[
         raise AssertionError(request.url.path)
 
     client = app_with(rasa)
-    body = client.post("/api/chat", json={"session_id": "s9", "text": "转人工"}).json()
-    assert seen == [{"sender": "s9", "message": "转人工", "metadata": {"channel": "web"}}]
+    credential = credential_for(client.app.state.runtime, "web:s9")
+    body = client.post("/api/chat", json={"session_id": credential, "text": "转人工"}).json()
+    # Rasa hears the conversation's id, never the credential
+    assert seen == [{"sender": "web:s9", "message": "转人工", "metadata": {"channel": "web"}}]
+    assert body["session_id"] == credential
     assert body["degraded"] is False and body["intent"] == "ask_policy"
     assert body["replies"] == [{"text": "请问企业在哪个区？", "buttons": [
         {"title": "江夏区", "payload": '/provide_info{"district":"江夏区"}'}]}]
@@ -68,11 +73,13 @@ def test_intent_comes_from_the_tracker_when_no_action_reported_it(app_with) -> N
     def rasa(request: httpx.Request) -> httpx.Response:
         if request.url.path == "/webhooks/rest/webhook":
             return httpx.Response(200, json=[{"recipient_id": "s", "text": "您好！"}])
-        assert request.url.path == "/conversations/s/tracker"
-        assert request.url.params["token"] == "tok"
+        assert request.url.path == "/conversations/web:s/tracker"
+        # a JWT in the header (api/dialogue/rasa_jwt.py), no secret in the URL
+        assert "token" not in request.url.params
+        assert request.headers["authorization"].startswith("Bearer ey")
         return httpx.Response(200, json={"latest_message": {"intent": {"name": "greet"}}})
 
-    body = app_with(rasa).post("/api/chat", json={"session_id": "s", "text": "你好"}).json()
+    body = app_with(rasa).post("/api/chat", json={"session_id": SESSION, "text": "你好"}).json()
     assert body["intent"] == "greet" and body["replies"][0]["text"] == "您好！"
     assert body["answer"] is None and body["degraded"] is False
 
@@ -85,7 +92,7 @@ def test_intent_comes_from_the_tracker_when_no_action_reported_it(app_with) -> N
 ])
 def test_rasa_failure_falls_back_to_a_direct_degraded_answer(app_with, failure) -> None:  # type: ignore[no-untyped-def]
     client = app_with(failure)
-    body = client.post("/api/chat", json={"session_id": "s", "text": "光谷的企业找谁"}).json()
+    body = client.post("/api/chat", json={"session_id": SESSION, "text": "光谷的企业找谁"}).json()
     assert body["degraded"] is True
     assert "彭华魁" in body["replies"][0]["text"]
     health = client.get("/api/health").json()
@@ -98,12 +105,12 @@ def test_empty_rasa_answer_still_gets_a_polite_reply(app_with) -> None:  # type:
             return httpx.Response(200, json=[])
         return httpx.Response(200, json={"latest_message": {"intent": {"name": "nlu_fallback"}}})
 
-    body = app_with(rasa).post("/api/chat", json={"session_id": "s", "text": "嗯"}).json()
+    body = app_with(rasa).post("/api/chat", json={"session_id": SESSION, "text": "嗯"}).json()
     assert "换个说法" in body["replies"][0]["text"]
     assert body["replies"][0]["buttons"] == [{"title": "转人工", "payload": "/request_human"}]
 
 
 def test_direct_mode_marks_responses_degraded(client: TestClient) -> None:
-    body = client.post("/api/chat", json={"session_id": "d", "text": "你好"}).json()
+    body = client.post("/api/chat", json={"session_id": SESSION, "text": "你好"}).json()
     assert body["degraded"] is True
     assert client.get("/api/health").json()["components"]["dialogue"]["status"] == "degraded"

@@ -54,8 +54,14 @@ def test_valid_token_gives_a_stable_session_bound_to_the_user(configured: TestCl
     other = configured.post("/api/ehuiban/session", json=token("u10087")).json()["session_id"]
     assert again == session_id and other != session_id
     chat = configured.post("/api/chat", json={"session_id": session_id, "text": "你好",
-                                              "channel": "ehuiban"})
+                                              "channel": "web"})  # the credential decides
     assert chat.status_code == 200 and chat.json()["intent"] == "greet"
+    runtime = configured.app.state.runtime  # type: ignore[attr-defined]
+    stored = runtime.session_issuer.verify(session_id).session_id
+    assert runtime.conversation_log.recent(stored)[-1].channel == "ehuiban"
+    # the id alone (as staff and logs see it) opens nothing
+    unsigned = configured.post("/api/chat", json={"session_id": stored, "text": "你好"})
+    assert unsigned.status_code == 401
 
 
 @pytest.mark.parametrize("forged", [

@@ -10,9 +10,7 @@ fails the turn), so successful turns on both replicas show the lock store works 
 
 from __future__ import annotations
 
-import os
 import secrets
-import socket
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +22,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from api.dialogue.rasa_jwt import mint_token
 from api.supervisor import (
     RASA_BIN,
     RASA_MODEL,
@@ -32,8 +31,9 @@ from api.supervisor import (
     rasa_environment,
     serve_in_thread,
     wait_until_healthy,
+    with_run_secrets,
 )
-from tests.databases import POSTGRES_URL, postgres_available
+from tests.databases import POSTGRES_URL, REDIS_URL, postgres_available, redis_available
 from tests.paths import PROJECT_ROOT
 from tests.requirements import skip_unless_ci
 from tests.stack import TOKEN
@@ -41,20 +41,7 @@ from tests.stack import TOKEN
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 REPLICA_ENDPOINTS = Path("bot/endpoints.replicas.yml")
-REDIS_URL = os.environ.get("DXE_TEST_REDIS_URL", "redis://127.0.0.1:6379")
 START_TIMEOUT_SECONDS = 300
-
-
-def redis_available(url: str = REDIS_URL) -> bool:
-    """True when a Redis server answers PING at ``url``."""
-    parts = urlsplit(url)
-    try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379),
-                                      timeout=3) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(64).startswith(b"+PONG")
-    except OSError:
-        return False
 
 
 @dataclass
@@ -64,6 +51,7 @@ class Replicas:
     a: str
     b: str
     database_url: sa.engine.URL
+    jwt_secret: str
 
     def send(self, replica: str, sender: str, text: str) -> list[dict[str, Any]]:
         response = httpx.post(f"{replica}/webhooks/rest/webhook",
@@ -73,7 +61,8 @@ class Replicas:
 
     def tracker(self, replica: str, sender: str) -> dict[str, Any]:
         response = httpx.get(f"{replica}/conversations/{sender}/tracker",
-                             params={"token": TOKEN, "include_events": "NONE"}, timeout=30)
+                             params={"include_events": "NONE"}, timeout=30,
+                             headers={"Authorization": f"Bearer {mint_token(self.jwt_secret)}"})
         assert response.status_code == 200, response.text
         return response.json()  # type: ignore[no-any-return]
 
@@ -89,7 +78,7 @@ def _throwaway_database() -> tuple[sa.Engine, str, sa.engine.URL]:
 
 def _replica_environment(settings: Any, database: sa.engine.URL, tmp: Path) -> dict[str, str]:
     redis = urlsplit(REDIS_URL)
-    return {**rasa_environment(settings, TOKEN, tmp / "unused-sqlite-tracker.db"),
+    return {**rasa_environment(settings, tmp / "unused-sqlite-tracker.db"),
             "DXE_RASA_TRACKER_HOST": database.host or "127.0.0.1",
             "DXE_RASA_TRACKER_PORT": str(database.port or 5432),
             "DXE_RASA_TRACKER_DATABASE": str(database.database),
@@ -124,15 +113,15 @@ def replicas(runtime, test_settings,  # type: ignore[no-untyped-def]
         pytest.fail("the Rasa environment or model is missing: run `make setup`")
     tmp = tmp_path_factory.mktemp("replicas")
     app_port, port_a, port_b = free_port(), free_port(), free_port()
-    settings = test_settings.model_copy(update={
+    settings = with_run_secrets(test_settings.model_copy(update={
         "RASA_URL": f"http://127.0.0.1:{port_a}", "RASA_TOKEN": TOKEN, "PORT": app_port,
-        "RASA_ENDPOINTS": REPLICA_ENDPOINTS})
+        "RASA_ENDPOINTS": REPLICA_ENDPOINTS, "RASA_JWT_SECRET": None}))
     previous = runtime.settings
     runtime.settings = settings  # the action endpoint checks this token
     admin, name, database = _throwaway_database()
     env = _replica_environment(settings, database, tmp)
     logs = [(tmp / f"rasa-{label}.log").open("w") for label in ("a", "b")]
-    processes = [subprocess.Popen(rasa_command(RASA_MODEL, port, TOKEN, settings.RASA_ENDPOINTS),
+    processes = [subprocess.Popen(rasa_command(RASA_MODEL, port, settings.RASA_ENDPOINTS),
                                   cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
                  for port, log in zip((port_a, port_b), logs, strict=True)]
     try:
@@ -142,7 +131,7 @@ def replicas(runtime, test_settings,  # type: ignore[no-untyped-def]
                                           START_TIMEOUT_SECONDS):
                     pytest.fail(f"a Rasa replica did not start; see {log.name}")
             yield Replicas(f"http://127.0.0.1:{port_a}", f"http://127.0.0.1:{port_b}",
-                           database)
+                           database, str(settings.RASA_JWT_SECRET))
     finally:
         for process in processes:
             _stop(process)

@@ -32,7 +32,7 @@ def knowledge_texts(knowledge) -> set[str]:  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def blind() -> set[str]:
-    return texts(load_questions("blind"))
+    return texts(load_questions("blind")) | texts(load_questions("blind_places"))
 
 
 def contained(blind: set[str], texts: set[str]) -> list[tuple[str, str]]:
@@ -59,7 +59,7 @@ def test_blind_set_is_large_and_covers_every_kind() -> None:
     assert len(load_dialogues()) >= 20
 
 
-@pytest.mark.parametrize("set_name", ["dev", "blind"])
+@pytest.mark.parametrize("set_name", ["dev", "blind", "blind_places"])
 def test_labels_name_real_clauses_districts_and_leaders(set_name: str, knowledge) -> None:  # type: ignore[no-untyped-def]
     directory = knowledge.directory
     for question in load_questions(set_name):
@@ -85,5 +85,5 @@ def test_a_citation_of_the_clause_or_a_topic_document_is_right() -> None:
 
 
 def test_eval_files_say_they_are_blind() -> None:
-    for name in ("blind_questions.yml", "blind_dialogues.yml"):
+    for name in ("blind_questions.yml", "blind_dialogues.yml", "blind_places.yml"):
         assert "BLIND" in (PROJECT_ROOT / "eval" / name).read_text(encoding="utf-8")[:200]

@@ -19,10 +19,12 @@ from api.tickets.deadlines import BEIJING, DeadlinePolicy
 from api.tickets.service import NewTicket, TicketService
 from tests.clock import Clock
 from tests.databases import database
+from tests.sessions import TEST_SESSION_SECRET
 
 START = datetime(2025, 11, 3, 10, 0, tzinfo=BEIJING)  # a Monday
 QUIET: dict[str, Any] = {"RASA_URL": "", "NOTIFY_WEBHOOK_URL": "", "SMTP_HOST": "",
-                         "NOTIFY_EMAILS": {}}  # whatever the developer's environment says
+                         "NOTIFY_EMAILS": {},  # whatever the developer's environment says
+                         "SESSION_SECRET": TEST_SESSION_SECRET}
 FAST = Backoff(base_seconds=30, cap_seconds=300, max_attempts=3)
 
 

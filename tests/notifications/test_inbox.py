@@ -12,6 +12,7 @@ from api.auth import create_staff
 from api.main import create_app
 from api.notifications.models import Notification
 from api.tickets.service import NewTicket
+from tests.sessions import issued
 
 ENTERPRISE = "web-inbox-1"
 
@@ -63,17 +64,19 @@ def test_a_whole_ticket_flow_fills_the_right_inboxes(light_runtime: Any) -> None
 
 def test_enterprise_inbox_endpoint_is_newest_first_and_marks_nothing(
         light_runtime: Any, client: TestClient) -> None:
-    ticket = opened(light_runtime, session_id="web-inbox-2")
+    ticket = opened(light_runtime, session_id="web:inbox-2")
     light_runtime.tickets.act(ticket.id, "contact", "彭华魁")
     for _ in range(2):
-        response = client.get("/api/notifications", params={"session_id": "web-inbox-2"})
+        response = client.get("/api/notifications", params={"session_id": issued("web:inbox-2")})
         assert response.status_code == 200
         body = response.json()
         assert [n["event"] for n in body["data"]] == ["contact", "create"]
         assert body["unread"] == 2 and all(n["read_at"] is None for n in body["data"])
         assert all(n["ticket_id"] == ticket.id for n in body["data"])
-    other = client.get("/api/notifications", params={"session_id": "web-nobody"}).json()
+    other = client.get("/api/notifications", params={"session_id": issued("web:nobody")}).json()
     assert other == {"data": [], "count": 0, "unread": 0}
+    unsigned = client.get("/api/notifications", params={"session_id": "web:inbox-2"})
+    assert unsigned.status_code == 401  # the id alone opens nobody's inbox
     assert client.get("/api/notifications", params={"session_id": "bad id!"}).status_code == 422
 
 

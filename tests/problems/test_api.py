@@ -20,7 +20,9 @@ PHRASINGS = ["无人机企业能申请低空经济专项补贴吗", "低空经�
 
 @pytest.fixture(scope="module")
 def staff_key(runtime) -> str:  # type: ignore[no-untyped-def]
-    _member, key = create_staff(runtime.sessions, f"问题清单-王芳-{uuid.uuid4().hex[:6]}")
+    # resolving a problem group is an admin's (api/security/roles.py)
+    _member, key = create_staff(runtime.sessions, f"问题清单-王芳-{uuid.uuid4().hex[:6]}",
+                                role="admin")
     return key
 
 

@@ -25,8 +25,8 @@ class Recorder:
     def __init__(self) -> None:
         self.notices: list = []  # type: ignore[type-arg]
 
-    def publish(self, notice) -> None:  # type: ignore[no-untyped-def]
-        self.notices.append(notice)
+    def record(self, session, notice) -> None:  # type: ignore[no-untyped-def]
+        self.notices.append(notice)  # in the step's transaction, like the real notifier
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

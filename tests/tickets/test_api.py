@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from api.auth import create_staff
 from api.tickets.service import NewTicket
+from tests.sessions import credential_for, new_session
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +41,9 @@ def test_staff_endpoints_need_a_valid_key(client: TestClient) -> None:
 
 def test_staff_work_a_ticket_and_the_enterprise_sees_it(client: TestClient, runtime,  # type: ignore[no-untyped-def]
                                                         staff_key: str) -> None:
-    ticket_id = open_ticket(runtime, "web-api-1", district=None)
-    cards = client.get("/api/tickets", params={"session_id": "web-api-1"}).json()
+    ticket_id = open_ticket(runtime, "web:api-1", district=None)
+    mine = credential_for(runtime, "web:api-1")
+    cards = client.get("/api/tickets", params={"session_id": mine}).json()
     assert cards["count"] == 1 and cards["tickets"][0]["status_label"] == "待分派"
 
     refused = act(client, staff_key, ticket_id, action="resolve", resolution="已答复")
@@ -57,10 +59,13 @@ def test_staff_work_a_ticket_and_the_enterprise_sees_it(client: TestClient, runt
                                                             "resolve"]
     assert done["history"][1]["actor"] == "热线-李敏" and done["first_owner"] == "店小二热线"
 
-    rated = client.post("/api/ratings", json={"session_id": "web-api-1", "level": 5,
+    other = client.post("/api/ratings", json={"session_id": new_session(client), "level": 1,
+                                              "ticket_id": ticket_id})
+    assert other.status_code == 404  # only the ticket's own session rates it
+    rated = client.post("/api/ratings", json={"session_id": mine, "level": 5,
                                               "ticket_id": ticket_id})
     assert rated.status_code == 201 and rated.json()["label"] == "非常满意"
-    twice = client.post("/api/ratings", json={"session_id": "web-api-1", "level": 5,
+    twice = client.post("/api/ratings", json={"session_id": mine, "level": 5,
                                               "ticket_id": ticket_id})
     assert twice.status_code == 409 and "已经评价" in twice.json()["message"]
     detail = client.get(f"/api/staff/tickets/{ticket_id}", headers=auth(staff_key)).json()
@@ -69,7 +74,7 @@ def test_staff_work_a_ticket_and_the_enterprise_sees_it(client: TestClient, runt
 
 def test_staff_list_filters_and_unknown_tickets(client: TestClient, runtime,  # type: ignore[no-untyped-def]
                                                 staff_key: str) -> None:
-    ticket_id = open_ticket(runtime, "web-api-2", district="江夏")
+    ticket_id = open_ticket(runtime, "web:api-2", district="江夏")
     listed = client.get("/api/staff/tickets", headers=auth(staff_key),
                         params={"district": "江夏区", "status": "assigned"}).json()
     assert ticket_id in {t["ticket_id"] for t in listed["data"]}
@@ -83,35 +88,41 @@ def test_staff_list_filters_and_unknown_tickets(client: TestClient, runtime,  # 
 
 
 def test_poor_rating_shows_up_as_a_rectification_for_staff(client: TestClient, runtime,  # type: ignore[no-untyped-def]
-                                                           staff_key: str) -> None:
-    chat = client.post("/api/chat", json={"session_id": "web-api-3", "text": "高企 网上能办不"})
+                                                           staff_key: str,
+                                                           admin_headers: dict[str, str]) -> None:
+    session = new_session(client)
+    chat = client.post("/api/chat", json={"session_id": session, "text": "高企 网上能办不"})
     assert chat.status_code == 200 and chat.json()["turn_id"]
-    vote = client.post("/api/feedback", json={"session_id": "web-api-3",
+    vote = client.post("/api/feedback", json={"session_id": session,
                                               "turn_id": chat.json()["turn_id"],
                                               "helpful": False})
     assert vote.status_code == 200
-    rated = client.post("/api/ratings", json={"session_id": "web-api-3", "level": 2,
+    rated = client.post("/api/ratings", json={"session_id": session, "level": 2,
                                               "comment": "<b>答非所问</b>"}).json()
     assert rated["rectification_id"]
     items = client.get("/api/staff/rectifications", headers=auth(staff_key),
                        params={"state": "open"}).json()["data"]
     item = next(i for i in items if i["id"] == rated["rectification_id"])
     early = client.post(f"/api/staff/rectifications/{item['id']}/close",
-                        headers=auth(staff_key), json={"outcome": "已补充FAQ"})
+                        headers=admin_headers, json={"outcome": "已补充FAQ"})
     assert early.status_code == 409
     called = client.post(f"/api/staff/rectifications/{item['id']}/callbacks",
                          headers=auth(staff_key), json={"satisfied": True})
     assert called.status_code == 201
+    hotline = client.post(f"/api/staff/rectifications/{item['id']}/close",
+                          headers=auth(staff_key), json={"outcome": "已补充FAQ"})
+    assert hotline.status_code == 403  # closing a 整改 item is the admin's
     closed = client.post(f"/api/staff/rectifications/{item['id']}/close",
-                         headers=auth(staff_key), json={"outcome": "已补充FAQ"})
+                         headers=admin_headers, json={"outcome": "已补充FAQ"})
     assert closed.status_code == 200 and closed.json()["status"] == "done"
 
 
 def test_bad_rating_requests_get_clear_errors(client: TestClient) -> None:
     assert client.post("/api/ratings", json={"session_id": "web-x", "level": 9}).status_code == 422
-    nothing = client.post("/api/ratings", json={"session_id": "web-never-chatted", "level": 5})
+    never = new_session(client)
+    nothing = client.post("/api/ratings", json={"session_id": never, "level": 5})
     assert nothing.status_code == 400 and "还没有" in nothing.json()["message"]
-    stranger = client.post("/api/feedback", json={"session_id": "web-x", "turn_id": 999999,
+    stranger = client.post("/api/feedback", json={"session_id": never, "turn_id": 999999,
                                                   "helpful": True})
     assert stranger.status_code == 404
 

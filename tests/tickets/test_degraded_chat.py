@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi.testclient import TestClient
 
+from tests.sessions import new_session
+
 if TYPE_CHECKING:
     from api.services.runtime import Runtime
 
@@ -19,7 +21,7 @@ def chat(client: TestClient, session_id: str, text: str) -> dict[str, Any]:
 
 
 def test_degraded_handoff_collects_contact_then_opens_the_ticket(client: TestClient) -> None:
-    session = "web-degraded-1"
+    session = new_session(client)
     chat(client, session, "揭榜挂帅项目今年什么时候开始申报")
     asked = chat(client, session, "我要转人工")
     assert "联系电话" in asked["replies"][0]["text"] and asked["handoff"] is None
@@ -40,7 +42,7 @@ def test_degraded_handoff_collects_contact_then_opens_the_ticket(client: TestCli
 
 def test_degraded_handoff_in_one_message_and_rating_after_resolution(client: TestClient,
                                                                      runtime: Runtime) -> None:
-    session = "web-degraded-2"
+    session = new_session(client)
     done = chat(client, session, "转人工，我们是武汉云帆智能有限公司 13712340002，在江夏")
     ticket_id = done["handoff"]["ticket_id"]
     assert done["handoff"]["district"] == "江夏区"
@@ -58,7 +60,7 @@ def test_degraded_handoff_in_one_message_and_rating_after_resolution(client: Tes
 
 
 def test_a_question_after_asking_for_a_person_is_still_answered(client: TestClient) -> None:
-    session = "web-degraded-3"
+    session = new_session(client)
     chat(client, session, "转人工")
     answered = chat(client, session, "高企 网上能办不")
     assert answered["answer"] is not None and answered["handoff"] is None

@@ -114,13 +114,21 @@ def test_overdue_tickets_escalate_to_the_leader_exactly_once(tickets: TicketServ
     assert count == 1 and listed[0].id == late.id
 
 
-def test_same_company_and_phone_link_tickets_across_channels(tickets: TicketService) -> None:
-    web = tickets.open(new(session_id="web-abc"))
+def test_only_proof_links_a_ticket_to_another_session(tickets: TicketService, db) -> None:  # type: ignore[no-untyped-def]
+    """Same company + phone typed elsewhere links nothing (nobody verified it); the ticket
+    number with its phone does (api/tickets/links.py), on SQLite and PostgreSQL."""
+    from api.tickets.links import ClaimRefused, TicketLinks
+
+    web = tickets.open(new(session_id="web:abc"))
     wechat = tickets.open(new(session_id="wx:o6_bmjrPTlm6_2sgVt7hMZOPfL2M", channel="wechat"))
-    other = tickets.open(new(session_id="web-other", phone="13800000000"))
-    mine = {t.id for t in tickets.for_identity("web-abc")}
-    assert mine == {web.id, wechat.id}
-    assert other.id not in mine
+    assert {t.id for t in tickets.for_identity("web:abc")} == {web.id}
+    links = TicketLinks(db[0])
+    with pytest.raises(ClaimRefused):
+        links.claim("web:abc", wechat.id, "13900000000")
+    assert links.claim("web:abc", wechat.id, "+86 139-1234-5678").id == wechat.id
+    links.claim("web:abc", wechat.id, "13912345678")  # twice: still one link
+    assert {t.id for t in tickets.for_identity("web:abc")} == {web.id, wechat.id}
+    assert {t.id for t in tickets.for_identity("wx:o6_bmjrPTlm6_2sgVt7hMZOPfL2M")} == {wechat.id}
     assert tickets.for_identity("nobody") == []
 
 

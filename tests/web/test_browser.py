@@ -69,6 +69,10 @@ def test_typing_indicator_shows_while_waiting(phone: Page) -> None:
     phone.locator("#input").press("Enter")
     expect(phone.locator("#typing")).to_be_visible()
     expect(phone.locator("#send")).to_be_disabled()
+    for _ in range(100):  # the first message asks for a session credential first
+        if held:
+            break
+        phone.wait_for_timeout(50)
     assert held, "the chat request was not made"
     held[0].continue_()
     expect(phone.locator("#typing")).to_be_hidden(timeout=30_000)
@@ -206,13 +210,49 @@ def test_embed_mode_hides_the_header_and_stays_on_its_origin(phone: Page, web_st
     assert phone.recorder.foreign(web_stack.app_url) == [], requests
 
 
-def test_embed_may_pass_its_own_session_id(phone: Page) -> None:
+def test_the_page_never_takes_its_session_from_the_url(phone: Page, runtime) -> None:  # type: ignore[no-untyped-def]
+    """A link cannot hand someone else's conversation to the page: the credential comes from
+    the server (POST /api/sessions) only."""
     stored = "() => JSON.parse(localStorage.getItem('dxe.chat.v1.ehuiban')).sessionId"
-    open_chat(phone, "/chat?embed=1&session_id=bad%20id%3Cx%3E")  # invalid: ignored
-    assert phone.evaluate(stored).startswith("ehuiban-")
-    open_chat(phone, "/chat?embed=1&session_id=ehb-user-42")
+    victim = runtime.session_issuer.issue("eh:u42:0123456789abcdef01234567").credential
+    open_chat(phone, f"/chat?embed=1&session_id={victim}")
     ask(phone, "你好")
-    assert phone.evaluate(stored) == "ehb-user-42"
+    own = phone.evaluate(stored)
+    assert own != victim and own.startswith("eh-anon:")
+    assert runtime.session_issuer.verify(own).channel == "ehuiban"
+
+
+def test_a_stale_credential_is_replaced_without_losing_the_message(phone: Page) -> None:
+    open_chat(phone)
+    phone.evaluate("""() => localStorage.setItem('dxe.chat.v1.web', JSON.stringify(
+        {sessionId: 'web:forged.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', entries: []}))""")
+    open_chat(phone)
+    ask(phone, "光谷的企业找谁？")
+    assert "彭华魁" in last_bot_text(phone)  # 401 → a fresh credential → the same message again
+    fresh = phone.evaluate("() => JSON.parse(localStorage.getItem('dxe.chat.v1.web')).sessionId")
+    assert fresh.startswith("web:") and "forged" not in fresh
+
+
+def test_a_ticket_from_another_device_is_shown_after_number_and_phone(
+        phone: Page, runtime) -> None:  # type: ignore[no-untyped-def]
+    from api.tickets.service import NewTicket
+
+    ticket = runtime.tickets.open(NewTicket(  # e.g. taken by hotline staff on the phone
+        session_id="call:browser-claim", channel="phone", question="孵化器认定材料咨询",
+        company="武汉星河科技有限公司", phone="13912340077", district="江夏"))
+    open_chat(phone)
+    phone.get_by_role("button", name="我的工单").click()
+    form = phone.locator("#log form.claim").last
+    form.get_by_label("工单编号").fill(ticket.id)
+    form.get_by_label("联系电话").fill("13912340000")  # wrong phone
+    form.get_by_role("button", name="查看").click()
+    expect(form.locator(".claim-status")).to_contain_text("没有找到")
+    form.get_by_label("联系电话").fill("139 1234 0077")
+    form.get_by_role("button", name="查看").click()
+    expect(phone.locator("#log .claim-done").last).to_contain_text(ticket.id)
+    expect(phone.locator("#log .ticket", has_text=ticket.id).last).to_contain_text("孵化器认定")
+    phone.get_by_role("button", name="我的工单").click()  # now listed with this session's own
+    expect(phone.locator("#log .ticket", has_text=ticket.id).last).to_be_visible()
 
 
 def test_embed_with_a_signed_ehuiban_token_gets_a_session_bound_to_the_user(
@@ -229,6 +269,7 @@ def test_embed_with_a_signed_ehuiban_token_gets_a_session_bound_to_the_user(
         stored = "() => JSON.parse(localStorage.getItem('dxe.chat.v1.ehuiban')).sessionId"
         open_chat(phone, f"/chat?embed=1&eh_user=u10086&eh_ts={ts}&eh_sig={sign(secret, 'u10086', ts)}")
         assert phone.evaluate(stored).startswith("eh:u10086:")
+        assert "eh_sig" not in phone.url  # the signed token leaves the address bar
         forged = sign("not-the-secret", "u10087", ts)
         open_chat(phone, f"/chat?embed=1&eh_user=u10087&eh_ts={ts}&eh_sig={forged}")
         assert phone.evaluate(stored).startswith("eh:u10086:")  # refused: kept the old one

@@ -34,7 +34,7 @@ def start(app: FastAPI, config: WeChatConfig | None = None) -> WeChatChannel | N
     if not config.enabled:
         return None
     runtime = app.state.runtime
-    app.state.wechat = WeChatChannel(config, runtime.sessions)
+    app.state.wechat = WeChatChannel(config, runtime.sessions, runtime.throttle)
     log.info("WeChat channel on (%s mode)", "safe" if config.safe_mode else "plaintext")
     return app.state.wechat  # type: ignore[no-any-return]
 

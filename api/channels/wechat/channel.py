@@ -23,12 +23,14 @@ from api.channels.wechat.quota import SendQuota
 from api.channels.wechat.security import MessageCipher
 from api.channels.wechat.storage import make_storage
 from api.schemas import MAX_TEXT_CHARS, ChatRequest
+from api.security.throttle import RateLimited, Throttle
 
 log = logging.getLogger(__name__)
 
 BUSY = "抱歉，系统有点忙，请稍后再发一次。"
 TOO_LONG = f"消息有点长，请精简到{MAX_TEXT_CHARS}字以内再发给我。"
 NOT_UNDERSTOOD = "抱歉，这条消息我没法处理，请换个说法再发一次。"
+TOO_FAST = "您发得有点快，请稍等一会儿再发，我一条一条帮您看。"
 OPTIONS_TTL = 24 * 3600  # numbered options stay valid this long
 PRUNE_EVERY = 3600.0
 RETRY_POLL = 0.1
@@ -38,9 +40,11 @@ REST_DELAY = 1.0  # the rest of a long answer follows the passive reply after th
 class WeChatChannel:
     """Holds the channel's configuration and stores, and the answers still being delivered."""
 
-    def __init__(self, config: WeChatConfig, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, config: WeChatConfig, sessions: sessionmaker[Session],
+                 throttle: Throttle | None = None) -> None:
         assert config.TOKEN, "the channel needs WECHAT_TOKEN"
         self.config = config
+        self.throttle = throttle or Throttle(enabled=False)  # per OpenID (wechat.user)
         self.token: str = config.TOKEN
         self.cipher = (MessageCipher(config.TOKEN, config.ENCODING_AES_KEY, config.APP_ID)
                        if config.ENCODING_AES_KEY and config.APP_ID else None)
@@ -114,6 +118,10 @@ class WeChatChannel:
             text = options.get(text, text)  # "1" → the payload of option 1
             if len(text) > MAX_TEXT_CHARS:
                 return [TOO_LONG]
+            try:  # per user: WeChat's servers relay everybody, so an address means nothing
+                self.throttle.hit("wechat.user", openid)
+            except RateLimited:
+                return [TOO_FAST]
             try:
                 request = ChatRequest(session_id=SESSION_PREFIX + openid, text=text,
                                       channel="wechat")

@@ -17,6 +17,11 @@ from wechatpy.messages import BaseMessage
 from wechatpy.parser import parse_message as wechatpy_parse_message
 
 OPENID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# ASCII digits only ("²".isdigit() is true, int("²") fails), and no more than an int64 has
+CREATE_TIME = re.compile(r"^[0-9]{1,12}$")
+MSG_ID = re.compile(r"^[0-9]{1,19}$")
+# WeChat's MsgType and Event values are short names (text, voice, event; subscribe, CLICK …)
+NAME = re.compile(r"^[A-Za-z_]{1,32}$")
 _REQUIRED = ("ToUserName", "FromUserName", "CreateTime", "MsgType")
 
 
@@ -75,8 +80,10 @@ def parse_message(xml: bytes | str) -> BaseMessage:
         raise BadRequest(400, f"missing {', '.join(missing)}")
     if not OPENID.match(fields["FromUserName"]):
         raise BadRequest(400, "malformed FromUserName")
-    if not fields["CreateTime"].isdigit() or not fields.get("MsgId", "0").isdigit():
+    if not CREATE_TIME.match(fields["CreateTime"]) or not MSG_ID.match(fields.get("MsgId", "0")):
         raise BadRequest(400, "malformed CreateTime or MsgId")
+    if not NAME.match(fields["MsgType"]) or ("Event" in fields and not NAME.match(fields["Event"])):
+        raise BadRequest(400, "malformed MsgType or Event")
     text = xml.decode("utf-8") if isinstance(xml, bytes) else xml
     try:
         return wechatpy_parse_message(text)

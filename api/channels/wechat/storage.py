@@ -71,7 +71,7 @@ def make_storage(config: WeChatConfig, sessions: sessionmaker[Session]) -> Sessi
     """Redis when ``WECHAT_REDIS_URL`` is set (and the ``redis`` package present), else the DB."""
     if config.REDIS_URL:
         try:
-            import redis  # type: ignore[import-not-found]
+            import redis
             from wechatpy.session.redisstorage import RedisStorage
 
             return RedisStorage(redis.Redis.from_url(config.REDIS_URL), prefix=PREFIX)

@@ -4,7 +4,8 @@
 const MAX_TEXT = 1000;
 const MAX_ENTRIES = 300;          // transcript entries kept on the device
 const REQUEST_TIMEOUT_MS = 30000;
-const SESSION_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
+// a credential issued by POST /api/sessions (or the 鄂汇办 exchange): "<id>.<signature>"
+const SESSION_PATTERN = /^[A-Za-z0-9_:-]{1,140}\.[A-Za-z0-9_-]{20,60}$/;
 const DEFAULT_LEVELS = [
   { value: 5, label: "非常满意" }, { value: 4, label: "满意" }, { value: 3, label: "基本满意" },
   { value: 2, label: "不满意" }, { value: 1, label: "非常不满意" },
@@ -54,21 +55,13 @@ function writeStore(value) {
   }
 }
 
-function newSessionId() {
-  const bytes = new Uint8Array(16);
-  crypto.getRandomValues(bytes);
-  return `${channel}-${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`;
-}
-
+/** The stored conversation; its credential only if the server issued it (never from the URL). */
 function loadState() {
-  const given = params.get("session_id");  // a host app may pass its own opaque id
   const stored = readStore();
-  const valid = stored && typeof stored.sessionId === "string" && Array.isArray(stored.entries);
-  if (given && SESSION_PATTERN.test(given)) {
-    return valid && stored.sessionId === given ? stored : { sessionId: given, entries: [] };
-  }
-  return valid && SESSION_PATTERN.test(stored.sessionId)
-    ? stored : { sessionId: newSessionId(), entries: [] };
+  const entries = stored && Array.isArray(stored.entries) ? stored.entries : [];
+  const sessionId = stored && typeof stored.sessionId === "string" &&
+    SESSION_PATTERN.test(stored.sessionId) ? stored.sessionId : null;
+  return { sessionId, entries: sessionId ? entries : [] };
 }
 
 let state = loadState();
@@ -168,8 +161,8 @@ function renderVotes(entry, index) {
   status.setAttribute("role", "status");
   const vote = (helpful) => async () => {
     for (const b of votes.querySelectorAll("button")) b.disabled = true;
-    const result = await postJSON("/api/feedback",
-      { session_id: state.sessionId, turn_id: entry.turnId, helpful });
+    const result = await withSession(() => postJSON("/api/feedback",
+      { session_id: state.sessionId, turn_id: entry.turnId, helpful }));
     if (result.ok) {
       state.entries[index] = { ...entry, vote: helpful ? "up" : "down" };
       save();
@@ -252,10 +245,11 @@ function renderRating(entry, index) {
       return;
     }
     submit.disabled = true;
-    const body = { session_id: state.sessionId, level: chosen, channel };
+    const body = { level: chosen, channel };
     if (comment.value.trim()) body.comment = comment.value.trim();
     if (entry.ticketId) body.ticket_id = entry.ticketId;
-    const result = await postJSON("/api/ratings", body);
+    const result = await withSession(() => postJSON("/api/ratings",
+      { ...body, session_id: state.sessionId }));
     if (result.ok || result.status === 409) {
       const message = (result.body && result.body.message) ||
         (result.ok ? "感谢您的评价！" : "您已经评价过了，感谢支持！");
@@ -280,7 +274,7 @@ function renderNotice(entry) {
 }
 
 const RENDERERS = { user: renderUser, bot: renderBot, sources: renderSources,
-  tickets: renderTickets, rating: renderRating, notice: renderNotice };
+  tickets: renderTickets, rating: renderRating, notice: renderNotice, claim: renderClaim };
 
 function renderEntry(entry, index) {
   const render = RENDERERS[entry.kind];
@@ -355,6 +349,33 @@ async function request(method, url, body) {
 }
 const postJSON = (url, body) => request("POST", url, body);
 
+/** This conversation's credential, asked of the server the first time it is needed. */
+async function ensureSession() {
+  if (state.sessionId) return true;
+  const result = await postJSON("/api/sessions", { channel });
+  if (!result.ok || !result.body || !SESSION_PATTERN.test(result.body.session_id || "")) return false;
+  state.sessionId = result.body.session_id;
+  save();
+  return true;
+}
+
+/** ``call()`` with a credential; once more with a fresh one if the server no longer knows it. */
+async function withSession(call) {
+  if (!(await ensureSession())) return { ok: false, status: 0, body: null };
+  let result = await call();
+  if (result.status === 401) {
+    state.sessionId = null;
+    if (await ensureSession()) result = await call();
+  }
+  return result;
+}
+
+/** The Chinese half of a "中文 / English" message. */
+function politeText(result, fallback) {
+  const text = result.body && typeof result.body.message === "string" ? result.body.message : "";
+  return text ? text.split(" / ")[0] : fallback;
+}
+
 function errorText(result, fallback) {
   if (result.status === 0) return "网络连接失败，请检查网络后重试";
   if (result.body && typeof result.body.message === "string") return result.body.message;
@@ -383,9 +404,13 @@ async function send(text, shown) {
   }
   addEntries({ kind: "user", text: shown || message });
   setBusy(true);
-  const result = await postJSON("/api/chat",
-    { session_id: state.sessionId, text: message, channel });
+  const result = await withSession(() => postJSON("/api/chat",
+    { session_id: state.sessionId, text: message, channel }));
   setBusy(false);
+  if (result.status === 429) {  // sent faster than a person types: a polite word, not an error
+    addEntries({ kind: "bot", text: politeText(result, "您发得有点快，请稍等一会儿再发。") });
+    return false;
+  }
   if (!result.ok || !result.body) {
     addEntries({ kind: "notice", tone: "error", text: errorText(result, "服务暂时不可用，请稍后再试") });
     return false;
@@ -431,15 +456,65 @@ function entriesFor(body) {
 async function showTickets() {
   if (busy) return;
   setBusy(true);
-  const result = await request("GET", `/api/tickets?session_id=${encodeURIComponent(state.sessionId)}`);
+  const result = await withSession(() => request("GET",
+    `/api/tickets?session_id=${encodeURIComponent(state.sessionId)}`));
   setBusy(false);
   if (!result.ok || !result.body) {
     addEntries({ kind: "notice", tone: "error", text: errorText(result, "暂时查不到工单，请稍后再试") });
-  } else if (!result.body.tickets || !result.body.tickets.length) {
-    addEntries({ kind: "notice", tone: "info", text: "您还没有工单。需要工作人员跟进时，点“转人工”登记。" });
+    return;
+  }
+  if (!result.body.tickets || !result.body.tickets.length) {
+    addEntries({ kind: "notice", tone: "info", text: "您在这里还没有工单。需要工作人员跟进时，点“转人工”登记。" });
   } else {
     addEntries({ kind: "tickets", tickets: result.body.tickets });
   }
+  addEntries({ kind: "claim", done: null });
+}
+
+/** Another device's or a phone call's ticket: shown here once its number and phone match. */
+function renderClaim(entry, index) {
+  const row = el("div", "row bot");
+  const box = el("form", "claim");
+  box.setAttribute("aria-label", "查询其他工单");
+  box.append(el("p", "claim-title", "在别的手机上或通过电话登记过工单？输入工单编号和当时留的电话即可查看。"));
+  if (entry.done) {
+    box.append(el("p", "claim-done", entry.done));
+    row.append(box);
+    return row;
+  }
+  const field = (labelText, name, attrs) => {
+    const id = `claim-${name}-${index}`;
+    const label = el("label", "", labelText);
+    label.htmlFor = id;
+    const control = el("input");
+    Object.assign(control, { id, name, required: true, ...attrs });
+    return [label, control];
+  };
+  const [ticketLabel, ticketInput] = field("工单编号", "ticket", { maxLength: 32, placeholder: "如 DXE20261201-3F9A1C" });
+  const [phoneLabel, phoneInput] = field("联系电话", "phone", { maxLength: 32, inputMode: "tel" });
+  const status = el("p", "claim-status");
+  status.setAttribute("role", "status");
+  const submit = el("button", "level submit", "查看");
+  submit.type = "submit";
+  box.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    submit.disabled = true;
+    const result = await withSession(() => postJSON("/api/tickets/claim", {
+      session_id: state.sessionId, ticket_id: ticketInput.value.trim(), phone: phoneInput.value.trim() }));
+    if (result.ok && result.body) {
+      state.entries[index] = { ...entry, done: `已关联工单 ${result.body.ticket_id}` };
+      save();
+      replaceEntry(index);
+      addEntries({ kind: "tickets", tickets: [result.body] });
+    } else {
+      status.className = "claim-status error";
+      status.textContent = politeText(result, "没有查到，请核对后再试");
+      submit.disabled = false;
+    }
+  });
+  box.append(ticketLabel, ticketInput, phoneLabel, phoneInput, submit, status);
+  row.append(box);
+  return row;
 }
 
 let confirmTimer = null;
@@ -451,7 +526,7 @@ function startNewChat() {
     return;
   }
   resetNewButton();
-  state = { sessionId: newSessionId(), entries: [{ ...WELCOME }] };
+  state = { sessionId: null, entries: [{ ...WELCOME }] };  // a new credential on first send
   save();
   renderAll();
   input.focus();
@@ -503,6 +578,8 @@ async function adoptEhuibanIdentity() {
   if (!embedded || !user || !ts || !sig) return;
   const result = await postJSON("/api/ehuiban/session",
     { user_id: user, timestamp: Number(ts), signature: sig });
+  // the signed token has done its job: keep it out of the address bar and the history
+  history.replaceState(null, "", `${location.pathname}?embed=1`);
   if (!result.ok || !result.body || !SESSION_PATTERN.test(result.body.session_id || "")) return;
   if (state.sessionId !== result.body.session_id) {
     state = { sessionId: result.body.session_id, entries: [] };

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
 from defusedxml.ElementTree import fromstring
 
 from tests.channels.wechat.support import (
@@ -140,3 +141,20 @@ def test_token_is_the_configured_one(wechat_app: Any) -> None:
         ok = client.get("/wechat", params=signed_query(token="another-token", echostr="9"))
     assert ok.text == "9"
     assert TOKEN != "another-token"
+
+
+def test_a_user_sending_in_a_loop_gets_a_polite_reply(wechat_app: Any, runtime: Any,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Per OpenID (Tencent's servers relay everybody): the loop is told to slow down, in
+    Chinese, and its messages never reach the assistant; another user is answered."""
+    from api.security.throttle import Throttle
+
+    monkeypatch.setattr(runtime, "throttle", Throttle({"wechat.user": "3/minute"}))
+    looping, other = new_openid(), new_openid()
+    with wechat_app() as client:
+        replies = [reply_content(post_xml(client, text_xml(looping, f"你好{n}")).text)
+                   for n in range(4)]
+        assert "发得有点快" not in "".join(replies[:3])
+        assert "发得有点快" in replies[3]
+        assert chat_turns(runtime, looping) == 3
+        assert "发得有点快" not in reply_content(post_xml(client, text_xml(other, "你好")).text)

@@ -1,0 +1,1 @@
+"""Who may call what: session credentials, throttling, production checks."""

@@ -1,0 +1,51 @@
+"""Staff roles and what each may do (function-level authorisation), framework-free.
+
+- ``staff``: hotline staff (热线坐席). Every ticket, phone/counter tickets, 回访 calls,
+  suggested answers, the problem list.
+- ``liaison``: a district liaison (区联络员) from the annex table. Suggested answers, and the
+  tickets of their own district or that they own — no others, not even to read.
+- ``admin``: everything, and what only a supervisor does: closing a 整改 item, marking a
+  problem group resolved, (with the consoles) the knowledge base, directory and accounts.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """A staff account's role."""
+
+    STAFF = "staff"
+    LIAISON = "liaison"
+    ADMIN = "admin"
+
+
+ALL = frozenset(Role)
+HOTLINE = frozenset({Role.STAFF, Role.ADMIN})
+
+SCOPES: dict[str, frozenset[Role]] = {
+    "assist.suggest": ALL,
+    "notifications.own": ALL,
+    "tickets.read": ALL,  # liaisons: filtered to their district (may_work_on)
+    "tickets.act": ALL,  # liaisons: their district or their own tickets only
+    "tickets.create": HOTLINE,
+    "rectifications.read": HOTLINE,
+    "rectifications.callback": HOTLINE,
+    "rectifications.close": frozenset({Role.ADMIN}),
+    "problems.read": HOTLINE,
+    "problems.resolve": frozenset({Role.ADMIN}),
+}
+
+
+def allowed(role: str, scope: str) -> bool:
+    """Whether ``role`` holds ``scope`` (an unknown scope is held by nobody)."""
+    return role in SCOPES.get(scope, frozenset())
+
+
+def may_work_on(role: str, name: str, district: str | None, ticket_district: str | None,
+                ticket_owner: str) -> bool:
+    """Object-level check: a liaison works on their district's tickets and the ones they own."""
+    if role != Role.LIAISON:
+        return True
+    return ticket_owner == name or (district is not None and ticket_district == district)
