@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from knowledge.gazetteer import Gazetteer, GazetteerError, NameMatcher, Place
+from knowledge.homophones import HomophoneMatcher
 from knowledge.text import normalize_text
 
 # The gazetteer read by from_yaml / from_csv unless told otherwise: this file beside the
@@ -59,6 +60,15 @@ class PlaceMention:
     end: int
     liaison: Liaison | None
     place: Place | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HeardPlace:
+    """A district or place name written with sound-alike characters ("红山区" → 洪山区)."""
+
+    written: str
+    name: str
+    liaison: Liaison
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +124,9 @@ class LiaisonDirectory:
         self._matcher: NameMatcher[tuple[Liaison | None, Place | None]] = NameMatcher({
             key: (current[liaison.district] if liaison else None, place)
             for key, (liaison, place) in targets.items()})
+        self._homophones: HomophoneMatcher[Liaison] = HomophoneMatcher({
+            key: current[liaison.district] for key, (liaison, place) in targets.items()
+            if liaison is not None and (place is None or place.kind != "phrase")})
 
     @staticmethod
     def _attach(liaisons: tuple[Liaison, ...], by_name: dict[str, Liaison], gazetteer: Gazetteer,
@@ -202,6 +215,16 @@ class LiaisonDirectory:
                 continue
             mentions.append(PlaceMention(match.name, match.start, match.end, liaison, place))
         return mentions
+
+    def heard_in_text(self, text: str) -> HeardPlace | None:
+        """A district or place written as a homophone ("菜甸", "顿口", "黄坡区"), when the
+        message names no place correctly; for liaison questions only (see
+        :mod:`knowledge.homophones` for how strict it is)."""
+        if self.mentions_in_text(text):
+            return None
+        for heard in self._homophones.find(text):
+            return HeardPlace(heard.written, heard.name, heard.target)
+        return None
 
     def ambiguous_in_text(self, text: str) -> list[Place]:
         """Places named in a message whose unit the gazetteer leaves open (光谷广场, 汉口 …)."""

@@ -20,7 +20,7 @@ from api.services.liaison import (
 )
 from api.services.routing import may_answer_first
 from knowledge.corpus import ANNEX_TITLE, KnowledgeBase
-from knowledge.directory import Liaison
+from knowledge.directory import HeardPlace, Liaison
 from knowledge.referrals import match_referral
 from retrieval.searcher import HybridSearcher
 
@@ -94,6 +94,9 @@ class DirectAssistant:
         directory = self.knowledge.directory
         given = directory.get(district) if district else None
         found = [given] if given else directory.find_all_in_text(text)
+        heard = None if found else directory.heard_in_text(text)
+        if heard is not None:  # "红山区" → 洪山区: say how the message was read
+            return self._heard(heard)
         if not found:
             return AssistantTurn("ask_liaison", [describe_directory(directory)],
                                  buttons=[(item.district, item.district) for item in directory.liaisons],
@@ -102,6 +105,15 @@ class DirectAssistant:
         citations = [directory_citation(directory, item, ANNEX_TITLE) for item in found]
         answer = ComposedAnswer("\n".join(replies), 1.0, citations, False)
         return AssistantTurn("ask_liaison", replies, answer=answer, outcome="liaison")
+
+    def _heard(self, heard: HeardPlace) -> AssistantTurn:
+        directory = self.knowledge.directory
+        name = heard.name if heard.name != heard.liaison.district else None
+        reply = (f"您说的“{heard.written}”，我理解为“{heard.name}”。"
+                 + describe_liaison(heard.liaison, name))
+        citation = directory_citation(directory, heard.liaison, ANNEX_TITLE)
+        answer = ComposedAnswer(reply, 1.0, [citation], False)
+        return AssistantTurn("ask_liaison", [reply], answer=answer, outcome="liaison")
 
     def _directory_answer(self, liaison: Liaison) -> ComposedAnswer:
         citation = directory_citation(self.knowledge.directory, liaison, ANNEX_TITLE)
@@ -118,6 +130,8 @@ class DirectAssistant:
             return self.leader(leader)
         if named := directory.find_in_text(text):
             return self.liaison(text, named.district)
+        if heard := directory.heard_in_text(text):
+            return self._heard(heard)
         if not intent_rules.mentions_liaison(text):
             answered = self.answer_first(text, "ask_liaison")
             if answered is not None:
@@ -137,7 +151,7 @@ class DirectAssistant:
             return self.leader(leader)
         asks = (intent_rules.asks_who_serves(text, directory) if intent == "request_human"
                 else intent_rules.asks_for_liaison(text, directory))
-        if asks and directory.find_all_in_text(text):
+        if asks and (directory.find_all_in_text(text) or directory.heard_in_text(text)):
             return self.liaison(text)
         return None
 

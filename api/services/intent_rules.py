@@ -79,8 +79,9 @@ _PUT_THROUGH = re.compile(r"(转人|人工|客服|真人|回电|回个电话|打
 def asks_who_serves(text: str, directory: LiaisonDirectory) -> bool:
     """Names a place and asks who serves it, without asking to be put through to a person."""
     normalized = normalize_text(text)
-    return (bool(directory.find_all_in_text(normalized)) and bool(_WHO_QUESTION.search(normalized))
-            and not _PUT_THROUGH.search(normalized))
+    named = bool(directory.find_all_in_text(normalized)) or \
+        directory.heard_in_text(normalized) is not None
+    return named and bool(_WHO_QUESTION.search(normalized)) and not _PUT_THROUGH.search(normalized)
 
 
 def requests_person(text: str, directory: LiaisonDirectory) -> bool:
@@ -106,7 +107,10 @@ def asks_for_liaison(text: str, directory: LiaisonDirectory) -> bool:
     normalized = normalize_text(text)
     found = directory.find_all_in_text(normalized)
     if not found:
-        return bool(_BUREAU_LIAISON.search(normalized))
+        if _BUREAU_LIAISON.search(normalized):
+            return True
+        # "红山区找谁": a place written as a homophone, in a question about who serves it
+        return bool(_WHO.search(normalized)) and directory.heard_in_text(normalized) is not None
     if _WHO.search(normalized):
         return True
     # A bare place name ("光谷" / "我们在车谷") is a liaison question too.

@@ -18,12 +18,11 @@ def directory_citation(directory: LiaisonDirectory, liaison: Liaison | None,
 
 def describe_liaison(liaison: Liaison, asked_as: str | None = None) -> str:
     """A reply naming the district, leader, department and contact person."""
-    place = liaison.district
-    if asked_as and asked_as != liaison.district:
-        place = f"{asked_as}属于{liaison.district}（{liaison.full_name}），"
+    full = "" if liaison.full_name == liaison.district else f"（{liaison.full_name}）"
+    if asked_as and not liaison.district.startswith(asked_as):  # 光谷 → 东湖高新区, not 蔡甸 → 蔡甸区
+        place = f"{asked_as}属于{liaison.district}{full}，"
     else:
-        place = f"{liaison.district}"
-        place += "，" if liaison.full_name == liaison.district else f"（{liaison.full_name}），"
+        place = f"{liaison.district}{full}，"
     return (f"{place}由市科技局{liaison.leader}（{liaison.leader_title}）带队包区服务，"
             f"责任部门是{liaison.department}，联系人是{liaison.contact}。"
             "有具体问题也可以直接告诉我，我来帮您转给联系人跟进。")
