@@ -82,7 +82,7 @@ bench: setup ## latency and build-rate benchmarks
 	$(PY) -m bench.run_bench $(ARGS)
 
 lint: $(STAMP) ## ruff, then mypy (strict; [tool.mypy] in pyproject.toml lists what is relaxed)
-	$(VENV)/bin/ruff check knowledge retrieval api tests eval bench
+	$(VENV)/bin/ruff check knowledge retrieval hotline assistant api tests eval bench
 	$(VENV)/bin/mypy
 
 clean: ## remove build outputs (both venvs, models, index, databases)

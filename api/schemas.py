@@ -6,10 +6,20 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+# the shapes of a reply are the assistant's (assistant/shapes.py), re-exported: the chat
+# contract is made of them
+from assistant.shapes import Answer as Answer
+from assistant.shapes import Button as Button
+from assistant.shapes import Citation as Citation
+from assistant.shapes import Handoff as Handoff
+from assistant.shapes import RatingLevel as RatingLevel
+from assistant.shapes import RatingPrompt as RatingPrompt
+from assistant.shapes import Reply as Reply
+from assistant.shapes import TicketCard as TicketCard
 from knowledge.text import has_control_characters
 
 MAX_SESSION_ID = 128  # an internal session id, as stored
-MAX_CREDENTIAL = 200  # the signed credential a client holds (api/security/sessions.py)
+MAX_CREDENTIAL = 200  # the signed credential a client holds (hotline/security/sessions.py)
 SessionCredential = Annotated[str, Field(
     min_length=1, max_length=MAX_CREDENTIAL, pattern=r"^[A-Za-z0-9_.:\-]+$",
     description="the session credential issued by POST /api/sessions (or the 鄂汇办 exchange)")]
@@ -20,77 +30,6 @@ MAX_DB_ID = 2**31 - 1
 MAX_OFFSET = 1_000_000  # paging further than this is no use to anyone
 Channel = Literal["web", "wechat", "ehuiban"]
 RowId = Annotated[int, Field(ge=1, le=MAX_DB_ID)]
-
-
-class Button(BaseModel):
-    """A quick reply the user can tap; ``payload`` is sent back as the next message."""
-
-    title: str
-    payload: str
-
-
-class Reply(BaseModel):
-    """One message bubble from the assistant (plain text, never HTML)."""
-
-    text: str
-    buttons: list[Button] = Field(default_factory=list)
-
-
-class Citation(BaseModel):
-    """Where an answer comes from: document, 文号 and clause."""
-
-    doc_id: str
-    title: str
-    doc_number: str | None
-    section: str
-    snippet: str
-    score: float
-
-
-class Answer(BaseModel):
-    """An answer from the knowledge base, with its calibrated confidence and sources."""
-
-    confidence: float
-    citations: list[Citation]
-
-
-class Handoff(BaseModel):
-    """A question handed to a person: the ticket and who owns it."""
-
-    ticket_id: str
-    district: str | None
-    leader: str | None
-    department: str | None
-    contact: str | None
-    status: str
-    due_at: str | None
-
-
-class TicketCard(BaseModel):
-    """A ticket as the enterprise sees it: status, who owns it, by when."""
-
-    ticket_id: str
-    status: str
-    status_label: str
-    question: str
-    district: str | None
-    owner: str
-    due_at: str | None
-    overdue: bool = False
-
-
-class RatingLevel(BaseModel):
-    """One of the five 好差评 levels."""
-
-    value: int
-    label: str
-
-
-class RatingPrompt(BaseModel):
-    """Ask the enterprise to rate a ticket (``ticket_id``) or this conversation (None)."""
-
-    ticket_id: str | None
-    levels: list[RatingLevel]
 
 
 def _clean_text(value: str, limit_name: str) -> str:

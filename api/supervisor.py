@@ -27,7 +27,7 @@ from typing import Any
 
 import httpx
 
-from api.settings import PROJECT_ROOT, Settings
+from hotline.settings import PROJECT_ROOT, Settings
 
 RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
 RASA_PYTHON = RASA_BIN.with_name("python")
@@ -163,9 +163,9 @@ def run_stack(settings: Settings) -> int:
     """Start Rasa (if built) and the app, wait for both, and stop both on Ctrl-C.
 
     With ``DXE_ENV=production`` nothing starts unless every secret is set and strong
-    (api/security/production.py); in development missing Rasa secrets are generated.
+    (hotline/security/production.py); in development missing Rasa secrets are generated.
     """
-    from api.security.production import ProductionSettingsError, enforce_production
+    from hotline.security.production import ProductionSettingsError, enforce_production
 
     try:
         enforce_production(settings)
@@ -230,7 +230,7 @@ def dialogue_stack(settings: Settings, workdir: Path, token: str, runtime: Any =
 
     Used by the tests, ``make eval`` and ``make bench``. ``token`` is the action endpoint's;
     the JWT secret of Rasa's HTTP API is ``settings.RASA_JWT_SECRET`` or a random one.
-    ``runtime`` (an :class:`api.services.runtime.Runtime`) is shared when given, and its
+    ``runtime`` (an :class:`api.runtime.Runtime`) is shared when given, and its
     settings carry the stack's secrets meanwhile (the action endpoint checks the token).
     Rasa's tracker store and log go to ``workdir``. Raises RuntimeError when Rasa is not
     built or does not come up.

@@ -23,8 +23,8 @@ import httpx
 import numpy as np
 import yaml
 
-from api.settings import PROJECT_ROOT, get_settings
 from api.supervisor import dialogue_stack, free_port
+from hotline.settings import PROJECT_ROOT, get_settings
 from knowledge.chunking import split_sentences
 from knowledge.corpus import load_knowledge_base
 from retrieval.build import build_from_units, tokenizer_for

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from api.services.assistant import REFERRAL_OVERRIDE
+from assistant.assistant import REFERRAL_OVERRIDE
 from eval.scoring import retrieval_rank
 from eval.sets import Question
 from knowledge.corpus import KnowledgeBase

@@ -19,8 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from api.main import create_app
-from api.services.runtime import Runtime
-from api.settings import get_settings
+from api.runtime import Runtime
 from api.supervisor import dialogue_stack, free_port, serve_in_thread
 from eval import calibrate, report
 from eval.probes import ChatProbe
@@ -34,6 +33,7 @@ from eval.scoring import (
     summarise,
 )
 from eval.sets import Dialogue, Question, load_dialogues, load_questions
+from hotline.settings import get_settings
 from retrieval.calibration import Calibration
 
 EVAL_TOKEN = "eval-dialogue-token"

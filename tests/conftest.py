@@ -73,7 +73,7 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory, knowledge, embedder) -> 
 @pytest.fixture(scope="session")
 def test_settings(tmp_path_factory: pytest.TempPathFactory, model_dir: Path, index_dir: Path):  # type: ignore[no-untyped-def]
     """Settings pointing at the session's model, index and a throw-away SQLite file."""
-    from api.settings import Settings
+    from hotline.settings import Settings
     from tests.sessions import TEST_SESSION_SECRET
 
     db = tmp_path_factory.mktemp("db") / "test.sqlite3"
@@ -89,7 +89,7 @@ def test_settings(tmp_path_factory: pytest.TempPathFactory, model_dir: Path, ind
 @pytest.fixture(scope="session")
 def runtime(test_settings):  # type: ignore[no-untyped-def]
     """One app runtime (model and index loaded once) shared by the API tests."""
-    from api.services.runtime import Runtime
+    from api.runtime import Runtime
 
     started = Runtime.start(test_settings)
     yield started
@@ -110,7 +110,7 @@ def client(runtime) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def staff_headers(runtime) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """The Authorization header of a hotline staff account in the shared database."""
-    from api.auth import create_staff
+    from hotline.security.accounts import create_staff
 
     _member, key = create_staff(runtime.sessions, "测试坐席")
     return {"Authorization": f"Bearer {key}"}
@@ -119,7 +119,7 @@ def staff_headers(runtime) -> dict[str, str]:  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def admin_headers(runtime) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """The Authorization header of an admin account in the shared database."""
-    from api.auth import create_staff
+    from hotline.security.accounts import create_staff
 
     _member, key = create_staff(runtime.sessions, "测试管理员", role="admin")
     return {"Authorization": f"Bearer {key}"}

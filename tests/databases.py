@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from api.db import init_schema, make_engine
+from hotline.db import init_schema, make_engine
 from tests.requirements import skip_unless_ci
 
 POSTGRES_URL = os.environ.get("DXE_TEST_POSTGRES_URL",

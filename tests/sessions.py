@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from api.security.sessions import SessionIssuer
+from hotline.security.sessions import SessionIssuer
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient

@@ -15,8 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.settings import Settings
 from api.supervisor import dialogue_stack, free_port
+from hotline.settings import Settings
 from tests.sessions import issued
 
 __all__ = ["TOKEN", "Stack", "free_port", "running_stack"]

@@ -9,7 +9,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from api.db import Base, alembic_config, import_models
+from hotline.db import Base, alembic_config, import_models
 from tests.databases import database
 
 

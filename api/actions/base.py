@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rasa_sdk import Action, Tracker
 
-from api.services.runtime import Runtime
+from api.runtime import Runtime
 
 
 class RuntimeAction(Action):

@@ -8,8 +8,8 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from api.services.contact_info import clean_company, normalize_phone
-from api.services.runtime import Runtime
+from api.runtime import Runtime
+from assistant.contact_info import clean_company, normalize_phone
 
 __all__ = ["ValidateHandoffForm", "clean_company", "normalize_phone"]
 

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from api.actions.base import RuntimeAction, latest_intent, latest_text
 from api.actions.payloads import utter_turn
 from api.actions.routing import handoff_if_requested
-from api.services.assistant import AssistantTurn
+from assistant.assistant import AssistantTurn
 
 
 class ActionAnswerFromKnowledge(RuntimeAction):

@@ -1,27 +1,11 @@
-"""How an action's turn travels back to the gateway: text messages plus one custom payload.
-
-Rasa's REST channel returns a ``json_message`` as ``{"custom": …}``; the gateway reads the
-``dxe`` key to fill the chat contract's ``intent``, ``answer`` and ``handoff`` fields.
-"""
+"""How an action's turn is sent: text messages plus one custom payload (assistant/payloads.py)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from rasa_sdk.executor import CollectingDispatcher
 
-from api.services.assistant import AssistantTurn
-
-PAYLOAD_KEY = "dxe"
-
-
-def turn_payload(turn: AssistantTurn) -> dict[str, Any]:
-    """The custom payload for a turn."""
-    answer = None
-    if turn.answer is not None:
-        answer = {"confidence": turn.answer.confidence,
-                  "citations": [citation.model_dump() for citation in turn.answer.citations]}
-    return {PAYLOAD_KEY: {"intent": turn.intent, "outcome": turn.outcome, "answer": answer}}
+from assistant.assistant import AssistantTurn
+from assistant.payloads import turn_payload
 
 
 def utter_turn(dispatcher: CollectingDispatcher, turn: AssistantTurn) -> None:

@@ -1,7 +1,7 @@
 """action_answer_first: answer a question NLU took for small talk, a complaint or the like.
 
 The rules run it first for those intents; it answers when the knowledge base is confident
-(:meth:`DirectAssistant.answer_first <api.services.assistant.DirectAssistant.answer_first>`)
+(:meth:`DirectAssistant.answer_first <assistant.assistant.DirectAssistant.answer_first>`)
 and sets slot ``answered_first``, on which the rules branch: answered → listen; not
 answered → the intent's own responses. A message that asks for a person in words the
 direct path recognises ("客服在吗", "转接真人 谢谢") starts the handoff form whatever NLU
@@ -20,8 +20,8 @@ from starlette.concurrency import run_in_threadpool
 
 from api.actions.base import RuntimeAction, latest_intent, latest_text
 from api.actions.payloads import utter_turn
-from api.services import intent_rules
-from api.services.runtime import Runtime
+from api.runtime import Runtime
+from assistant import intent_rules
 
 COMPLAINT_PREFACE = "给您添麻烦了，抱歉。先说说您问的这件事的规定："
 

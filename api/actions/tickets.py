@@ -10,11 +10,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from starlette.concurrency import run_in_threadpool
 
 from api.actions.base import RuntimeAction, channel_of, latest_text
-from api.actions.payloads import PAYLOAD_KEY, utter_turn
-from api.security.throttle import RateLimited
-from api.services import intent_rules
-from api.services.choices import as_rasa, human_button, rating_buttons
-from api.tickets.messages import (
+from api.actions.payloads import utter_turn
+from assistant import intent_rules
+from assistant.choices import as_rasa, human_button, rating_buttons
+from assistant.payloads import PAYLOAD_KEY
+from hotline.security.throttle import RateLimited
+from hotline.tickets.messages import (
     NO_TICKETS,
     TOO_MANY_TICKETS,
     handoff_text,
@@ -22,13 +23,13 @@ from api.tickets.messages import (
     rating_thanks,
     status_text,
 )
-from api.tickets.ratings import (
+from hotline.tickets.ratings import (
     RATING_LABELS,
     RatingRefused,
     rating_levels,
 )
-from api.tickets.service import NewTicket
-from api.tickets.views import handoff_payload, ticket_card
+from hotline.tickets.service import NewTicket
+from hotline.tickets.views import handoff_payload, ticket_card
 
 # Messages that are about the handoff itself, not the enterprise's question.
 _NOT_A_QUESTION = {"request_human", "provide_info", "affirm", "deny", "greet", "thanks",

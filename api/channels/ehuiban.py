@@ -3,7 +3,7 @@
 When ``DXE_EHUIBAN_SECRET`` is set, the 鄂汇办 web view opens the embedded page with
 ``?embed=1&eh_user=<user id>&eh_ts=<unix seconds>&eh_sig=<hex HMAC-SHA256>``, where the
 signature is ``HMAC(secret, "<user id>.<ts>")`` computed by 鄂汇办's server. The page
-exchanges it here for a session credential (api/security/sessions.py) bound to that user,
+exchanges it here for a session credential (hotline/security/sessions.py) bound to that user,
 which nobody without the secret can forge — so the user's tickets follow them across
 devices, and only them. The token is accepted once it is fresh (5 minutes) and the
 exchange is rate-limited per address; the page never takes a session from its URL. Without the

@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
-from api.actions.payloads import PAYLOAD_KEY
 from api.schemas import Answer, Button, Handoff, RatingPrompt, Reply, TicketCard
-from api.services.choices import human_button
+from assistant.choices import human_button
+from assistant.payloads import PAYLOAD_KEY
+from assistant.shapes import DialogueTurn
 
 NOTHING_TO_SAY = "抱歉，我没太明白您的意思。可以换个说法再问，或者转人工。"
-
-
-@dataclass(slots=True)
-class DialogueTurn:
-    """Replies, and what the actions reported about the turn."""
-
-    replies: list[Reply] = field(default_factory=list)
-    intent: str | None = None
-    outcome: str | None = None
-    answer: Answer | None = None
-    handoff: Handoff | None = None
-    tickets: list[TicketCard] = field(default_factory=list)
-    rating: RatingPrompt | None = None
 
 
 def to_turn(messages: list[dict[str, Any]]) -> DialogueTurn:

@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import StaffMember, require
+from api.auth import require
 from api.deps import RuntimeDep
 from api.schemas import Suggestion, SuggestRequest, SuggestResponse
-from api.services.suggestions import suggest
+from assistant.suggestions import suggest
+from hotline.security.accounts import StaffMember
 
 router = APIRouter(prefix="/api/assist", tags=["assist"])
 

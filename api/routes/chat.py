@@ -1,4 +1,4 @@
-"""The chat contract: one message in, the assistant's replies out (see :mod:`api.services.chat`)."""
+"""The chat contract: one message in, the assistant's replies out (see :mod:`api.dialogue.chat`)."""
 
 from __future__ import annotations
 

@@ -6,10 +6,10 @@ from fastapi import APIRouter, Response
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
-from api.db import ping
 from api.deps import DialogueDep, RuntimeDep
 from api.dialogue.rasa_client import DialogueUnavailable
 from api.schemas import ComponentHealth, HealthResponse
+from hotline.db import ping
 
 router = APIRouter(prefix="/api", tags=["health"])
 

@@ -10,8 +10,8 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import StaffDep
 from api.deps import RuntimeDep, SessionQueryDep
-from api.notifications.inbox import NotificationPublic
 from api.schemas import MAX_DB_ID
+from hotline.notifications.inbox import NotificationPublic
 
 router = APIRouter(tags=["notifications"])
 Limit = Annotated[int, Query(ge=1, le=200)]

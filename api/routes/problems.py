@@ -10,15 +10,16 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, sta
 from pydantic import BaseModel, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import StaffMember, require
-from api.problems.service import (
+from api.auth import require
+from hotline.problems.service import (
     AlreadyResolved,
     GroupChanged,
     ProblemGroup,
     ProblemList,
     ProblemNotFound,
 )
-from api.problems.sources import KIND_LABELS, ProblemItem
+from hotline.problems.sources import KIND_LABELS, ProblemItem
+from hotline.security.accounts import StaffMember
 
 router = APIRouter(prefix="/api/staff/problems", tags=["staff", "problems"])
 _create_lock = threading.Lock()

@@ -9,12 +9,13 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import StaffMember, require
+from api.auth import require
 from api.deps import RuntimeDep
 from api.schemas import MAX_DB_ID, MAX_OFFSET
-from api.tickets.lifecycle import Status, TransitionError
-from api.tickets.service import NewTicket, TicketFilter, TicketNotFound
-from api.tickets.views import ticket_detail
+from hotline.security.accounts import StaffMember
+from hotline.tickets.lifecycle import Status, TransitionError
+from hotline.tickets.service import NewTicket, TicketFilter, TicketNotFound
+from hotline.tickets.views import ticket_detail
 
 router = APIRouter(prefix="/api/staff", tags=["staff"])
 

@@ -8,10 +8,10 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import RuntimeDep, SessionQueryDep, client_ip, throttle, verify_session
 from api.schemas import MAX_DB_ID, Channel, SessionCredential, TicketCard
-from api.tickets.links import ClaimRefused
-from api.tickets.messages import rating_thanks
-from api.tickets.ratings import RatingRefused
-from api.tickets.views import ticket_card
+from hotline.tickets.links import ClaimRefused
+from hotline.tickets.messages import rating_thanks
+from hotline.tickets.ratings import RatingRefused
+from hotline.tickets.views import ticket_card
 
 router = APIRouter(prefix="/api", tags=["tickets"])
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 
-from api.web.settings import get_web_settings
+from hotline.settings import get_settings
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # The only files served; anything else under /chat/assets/ is a 404.
@@ -73,7 +73,7 @@ def _page(embed: bool) -> str:
 @router.get("/chat")
 def chat_page(embed: str | None = Query(default=None, max_length=8)) -> Response:
     """The chat page; ``?embed=1`` for a host app's web view."""
-    headers = security_headers(get_web_settings().EMBED_FRAME_ANCESTORS)
+    headers = security_headers(get_settings().EMBED_FRAME_ANCESTORS)
     headers["Cache-Control"] = "no-cache"
     return Response(_page(embed == "1"), media_type="text/html; charset=utf-8", headers=headers)
 
@@ -84,7 +84,7 @@ def chat_asset(name: str) -> Response:
     if name not in ASSET_TYPES:
         raise HTTPException(status_code=404, detail="not found")
     data, version = _asset(name)
-    headers = security_headers(get_web_settings().EMBED_FRAME_ANCESTORS)
+    headers = security_headers(get_settings().EMBED_FRAME_ANCESTORS)
     headers.update({"Cache-Control": "public, max-age=86400", "ETag": f'"{version}"',
                     "Cross-Origin-Resource-Policy": "same-origin"})
     return Response(data, media_type=ASSET_TYPES[name], headers=headers)

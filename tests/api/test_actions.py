@@ -236,7 +236,7 @@ def test_company_names_are_cleaned_or_rejected(value: str, company: str | None) 
 
 
 def test_create_ticket_action_routes_to_the_district_liaison(client: TestClient, runtime) -> None:  # type: ignore[no-untyped-def]
-    from api.tickets.models import Ticket
+    from hotline.tickets.models import Ticket
 
     call = action_call("action_create_ticket", "是的", intent="affirm",
                        slots={"district": "东湖高新区", "company": "武汉星河科技有限公司",

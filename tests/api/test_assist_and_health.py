@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from tests.sessions import new_session
 
 if TYPE_CHECKING:
-    from api.settings import Settings
+    from hotline.settings import Settings
 
 
 def test_suggestions_are_for_staff_only(client: TestClient) -> None:
@@ -47,9 +47,9 @@ def test_health_reports_every_component(client: TestClient) -> None:
 
 def test_without_an_index_the_app_still_serves_liaisons_and_declines_honestly(
         test_settings: Settings, tmp_path: Path) -> None:
-    from api.auth import create_staff
     from api.main import create_app
-    from api.services.runtime import Runtime
+    from api.runtime import Runtime
+    from hotline.security.accounts import create_staff
 
     settings = test_settings.model_copy(update={"INDEX_DIR": tmp_path / "no-index",
                                                 "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"})

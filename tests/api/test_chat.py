@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from tests.sessions import internal_id, new_session
 
 if TYPE_CHECKING:
-    from api.services.runtime import Runtime
+    from api.runtime import Runtime
 
 CONTRACT_KEYS = {"session_id", "replies", "intent", "answer", "handoff"}
 
@@ -109,7 +109,7 @@ def test_user_text_shown_back_on_the_ticket_is_the_literal_string(client: TestCl
     (api/web/static/chat.js ``renderTicket`` → ``el``; tests/web/test_page.py checks the
     script has no HTML sink, tests/web/test_browser.py shows markup as text in Chromium).
     """
-    from api.auth import create_staff
+    from hotline.security.accounts import create_staff
 
     session = new_session(client)
     chat(client, MARKUP, session_id=session)
@@ -132,7 +132,7 @@ def test_user_text_shown_back_on_the_ticket_is_the_literal_string(client: TestCl
 def test_every_turn_is_recorded_with_its_outcome(client: TestClient, runtime) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import select
 
-    from api.db import ChatTurn
+    from hotline.conversations.models import ChatTurn
 
     credential = new_session(client)
     chat(client, "今天武汉天气怎么样", session_id=credential)

@@ -24,10 +24,10 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from api.auth import create_staff
 from api.main import create_app
 from api.schemas import MAX_DB_ID
 from api.supervisor import free_port, serve_in_thread
+from hotline.security.accounts import create_staff
 
 # ~20 operations × (coverage-phase cases + this many generated ones) stays near a minute here
 MAX_EXAMPLES = 25
@@ -70,7 +70,7 @@ def _load_schema() -> Any:
     """The app's own OpenAPI document (no runtime needed to render it), positive and
     negative generation, deterministic. Loaded at collection: schemathesis' lazy
     ``from_fixture`` does not run on this pytest."""
-    from api.settings import Settings
+    from hotline.settings import Settings
 
     document = create_app(settings=Settings(RASA_URL="")).openapi()
     config = schemathesis.Config.from_dict({

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.tickets.service import NewTicket
+from hotline.tickets.service import NewTicket
 from tests.sessions import credential_for, internal_id, new_session
 
 BORROWED = ["wx:oFAKE_OPENID_0001", "staff:1", "call:abc", "eh:u10086:0123456789abcdef01234567",

@@ -1,5 +1,5 @@
 """DXE_ENV=production refuses empty, short and placeholder secrets, naming each problem
-(api/security/production.py); development starts with whatever is set, and ``make run``
+(hotline/security/production.py); development starts with whatever is set, and ``make run``
 generates the Rasa secrets per run (api/supervisor.py)."""
 
 from __future__ import annotations
@@ -10,15 +10,14 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.channels.wechat.config import WeChatConfig
-from api.security.production import (
+from api.supervisor import run_stack, with_run_secrets
+from hotline.security.production import (
     ProductionSettingsError,
     check_production,
     enforce_production,
     weakness,
 )
-from api.settings import Settings
-from api.supervisor import run_stack, with_run_secrets
+from hotline.settings import Settings, WeChatConfig
 
 WECHAT_OFF = WeChatConfig(_env_file=None, TOKEN=None)
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"  # 43 characters, a 32-byte key

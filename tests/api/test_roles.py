@@ -7,9 +7,9 @@ import uuid
 import pytest
 from fastapi.testclient import TestClient
 
-from api.auth import create_staff
-from api.security.roles import SCOPES, Role, allowed
-from api.tickets.service import NewTicket
+from hotline.security.accounts import create_staff
+from hotline.security.roles import SCOPES, Role, allowed
+from hotline.tickets.service import NewTicket
 
 
 def headers(key: str) -> dict[str, str]:

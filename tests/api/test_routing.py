@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from api.services import intent_rules
-from api.services.routing import carries_question, may_answer_first
+from assistant import intent_rules
+from assistant.routing import carries_question, may_answer_first
 
 
 @pytest.mark.parametrize("text", [

@@ -44,15 +44,15 @@ def test_the_page_keeps_its_own_policy_and_gets_the_common_headers(client: TestC
 
 def test_a_page_framed_by_listed_hosts_gets_no_x_frame_options(
         client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    from api.web.settings import get_web_settings
+    from hotline.settings import get_settings
 
     monkeypatch.setenv("DXE_EMBED_FRAME_ANCESTORS", f"'self' {ORIGIN}")
-    get_web_settings.cache_clear()
+    get_settings.cache_clear()
     try:
         response = client.get("/chat?embed=1")
     finally:
         monkeypatch.delenv("DXE_EMBED_FRAME_ANCESTORS")
-        get_web_settings.cache_clear()
+        get_settings.cache_clear()
     assert f"frame-ancestors 'self' {ORIGIN}" in response.headers["content-security-policy"]
     assert "x-frame-options" not in response.headers  # DENY would break 鄂汇办's web view
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.security.throttle import DEFAULT_RATE_LIMITS, RateLimited, Throttle
+from hotline.security.throttle import DEFAULT_RATE_LIMITS, RateLimited, Throttle
 from tests.databases import redis_url
 from tests.sessions import new_session
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from api.services.working_days import add_working_days, is_working_day
+from hotline.tickets.working_days import add_working_days, is_working_day
 
 BJ = ZoneInfo("Asia/Shanghai")
 

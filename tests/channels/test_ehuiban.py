@@ -21,10 +21,10 @@ def configured(test_settings, knowledge,  # type: ignore[no-untyped-def]
     The shared ``runtime`` is never touched. Greetings need no index, so this runtime loads
     no model (the chat turn below is answered by the direct rules).
     """
-    from api.db import init_schema, make_engine, make_session_factory
     from api.main import create_app
-    from api.services.conversation_log import ConversationLog
-    from api.services.runtime import IndexState, Runtime
+    from api.runtime import IndexState, Runtime
+    from hotline.conversations.log import ConversationLog
+    from hotline.db import init_schema, make_engine, make_session_factory
 
     url = f"sqlite:///{tmp_path_factory.mktemp('ehuiban') / 'app.sqlite3'}"
     settings = test_settings.model_copy(update={"EHUIBAN_SECRET": SECRET, "DATABASE_URL": url})

@@ -1,5 +1,5 @@
 """Answer first and person-first through the real Rasa server: NLU's guess does not decide
-alone (api/services/routing.py, action_answer_first, the knowledge action)."""
+alone (assistant/routing.py, action_answer_first, the knowledge action)."""
 
 from __future__ import annotations
 

@@ -10,8 +10,8 @@ from tests.dialogue.conftest import Stack
 from tests.stack import running_stack
 
 if TYPE_CHECKING:
-    from api.services.runtime import Runtime
-    from api.settings import Settings
+    from api.runtime import Runtime
+    from hotline.settings import Settings
 
 
 def test_greeting_goes_through_rasa(stack: Stack) -> None:

@@ -17,7 +17,7 @@ import pytest
 
 from api.dialogue.rasa_client import RasaClient
 from api.dialogue.rasa_jwt import mint_token
-from api.settings import Settings
+from hotline.settings import Settings
 from tests.dialogue.conftest import Stack
 
 pytestmark = [pytest.mark.integration]

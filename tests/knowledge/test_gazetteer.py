@@ -321,8 +321,8 @@ def test_exact_lookup_and_names_include_places(directory: LiaisonDirectory) -> N
 
 
 def test_reply_names_the_street_the_enterprise_used(directory: LiaisonDirectory) -> None:
-    from api.services import intent_rules
-    from api.services.liaison import alias_used, describe_liaison
+    from assistant import intent_rules
+    from assistant.liaison import alias_used, describe_liaison
 
     text = "我们公司在关东街道那边，找谁"
     assert intent_rules.asks_for_liaison(text, directory)

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.db import make_engine, make_session_factory
-from api.notifications.outbox import Backoff
-from api.notifications.setup import Notifications, build_notifications
-from api.settings import Settings
-from api.tickets.deadlines import BEIJING, DeadlinePolicy
-from api.tickets.service import NewTicket, TicketService
+from hotline.db import make_engine, make_session_factory
+from hotline.notifications.outbox import Backoff
+from hotline.notifications.setup import Notifications, build_notifications
+from hotline.settings import Settings
+from hotline.tickets.deadlines import BEIJING, DeadlinePolicy
+from hotline.tickets.service import NewTicket, TicketService
 from tests.clock import Clock
 from tests.databases import database
 from tests.sessions import TEST_SESSION_SECRET
@@ -86,9 +86,9 @@ def make_stack(tmp_path: Path, knowledge: Any) -> Iterator[Callable[..., Stack]]
 def light_runtime(tmp_path: Path, knowledge: Any) -> Iterator[Any]:
     """The app's real Runtime (tickets, ratings, notifications wired as in production) on a
     fresh SQLite file, without the embedding model and index (no chat answers needed)."""
-    from api.db import init_schema
-    from api.services.conversation_log import ConversationLog
-    from api.services.runtime import IndexState, Runtime
+    from api.runtime import IndexState, Runtime
+    from hotline.conversations.log import ConversationLog
+    from hotline.db import init_schema
 
     url = f"sqlite:///{tmp_path / 'app.sqlite3'}"
     settings = Settings(**QUIET, DATABASE_URL=url, RASA_TOKEN="test-token",

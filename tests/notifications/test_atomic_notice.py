@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select
 
-from api.notifications.models import Delivery, Notification
-from api.tickets.models import Ticket, TicketEvent
+from hotline.notifications.models import Delivery, Notification
+from hotline.tickets.models import Ticket, TicketEvent
 from tests.clock import Clock
 from tests.notifications.conftest import START, Stack, question, wire
 

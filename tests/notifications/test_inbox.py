@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.auth import create_staff
 from api.main import create_app
-from api.notifications.models import Notification
-from api.tickets.service import NewTicket
+from hotline.notifications.models import Notification
+from hotline.security.accounts import create_staff
+from hotline.tickets.service import NewTicket
 from tests.sessions import issued
 
 ENTERPRISE = "web-inbox-1"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from api.notifications.outbox import Backoff
+from hotline.notifications.outbox import Backoff
 from tests.clock import Clock
 from tests.notifications.conftest import START, question, wire
 from tests.notifications.helpers import WebhookReceiver

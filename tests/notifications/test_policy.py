@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from api.notifications.policy import POLICY, Role, messages_for
-from api.tickets.notify import TicketNotice
-from api.tickets.service import HOTLINE_SUPERVISOR, SYSTEM_ACTOR, TRIAGE_QUEUE
+from hotline.notifications.policy import POLICY, Role, messages_for
+from hotline.tickets.notify import TicketNotice
+from hotline.tickets.service import HOTLINE_SUPERVISOR, SYSTEM_ACTOR, TRIAGE_QUEUE
 
 BASE = TicketNotice(
     ticket_id="DXE20251103-ABC123", action="create", status="assigned", actor="店小二热线",
@@ -57,7 +57,7 @@ CASES = {
 
 
 def test_every_action_of_the_life_cycle_has_a_row() -> None:
-    from api.tickets.lifecycle import TRANSITIONS
+    from hotline.tickets.lifecycle import TRANSITIONS
 
     assert set(POLICY) == {"create", *TRANSITIONS} == set(CASES)
 

@@ -15,8 +15,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from api.tickets.scheduler import EscalationScheduler
-from api.tickets.service import SYSTEM_ACTOR
+from hotline.tickets.scheduler import EscalationScheduler
+from hotline.tickets.service import SYSTEM_ACTOR
 from tests.clock import Clock
 from tests.databases import database
 from tests.notifications.conftest import START, Stack, question, wire

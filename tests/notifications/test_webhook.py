@@ -8,7 +8,7 @@ import json
 import threading
 from collections.abc import Callable
 
-from api.notifications.webhook import verify
+from hotline.notifications.webhook import verify
 from tests.notifications.conftest import Stack, question
 from tests.notifications.helpers import WebhookReceiver, free_port
 

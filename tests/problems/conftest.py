@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.db import make_session_factory
-from api.problems.service import ProblemList
-from api.services.conversation_log import ConversationLog
-from api.tickets.deadlines import BEIJING, DeadlinePolicy
-from api.tickets.notify import NullNotifier
-from api.tickets.ratings import RatingService
-from api.tickets.service import TicketService
+from hotline.conversations.log import ConversationLog
+from hotline.db import make_session_factory
+from hotline.problems.service import ProblemList
+from hotline.tickets.deadlines import BEIJING, DeadlinePolicy
+from hotline.tickets.notify import NullNotifier
+from hotline.tickets.ratings import RatingService
+from hotline.tickets.service import TicketService
 from tests.clock import Clock
 from tests.databases import database
 

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.auth import create_staff
+from hotline.security.accounts import create_staff
 
 if TYPE_CHECKING:
-    from api.services.runtime import Runtime
+    from api.runtime import Runtime
 
 # an unusual question, so other tests' declined turns in the shared database do not join it
 PHRASINGS = ["无人机企业能申请低空经济专项补贴吗", "低空经济的专项补贴无人机公司可以申请吗",
@@ -20,7 +20,7 @@ PHRASINGS = ["无人机企业能申请低空经济专项补贴吗", "低空经�
 
 @pytest.fixture(scope="module")
 def staff_key(runtime) -> str:  # type: ignore[no-untyped-def]
-    # resolving a problem group is an admin's (api/security/roles.py)
+    # resolving a problem group is an admin's (hotline/security/roles.py)
     _member, key = create_staff(runtime.sessions, f"问题清单-王芳-{uuid.uuid4().hex[:6]}",
                                 role="admin")
     return key

@@ -9,23 +9,23 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.problems.clustering import Abbreviations, cluster
-from api.problems.models import ProblemVector
-from api.problems.service import (
+from hotline.conversations.log import ConversationLog
+from hotline.problems.clustering import Abbreviations, cluster
+from hotline.problems.models import ProblemVector
+from hotline.problems.service import (
     AlreadyResolved,
     GroupChanged,
     ProblemGroup,
     ProblemList,
     ProblemNotFound,
 )
-from api.services.conversation_log import ConversationLog
-from api.tickets.ratings import RatingService
-from api.tickets.service import NewTicket, TicketService
+from hotline.tickets.ratings import RatingService
+from hotline.tickets.service import NewTicket, TicketService
 from tests.clock import Clock
 from tests.problems.conftest import declined
 
 if TYPE_CHECKING:
-    from api.services.runtime import Runtime
+    from api.runtime import Runtime
 
 GAOQI_DURATION = ["高企认定要多久", "高新技术企业认定周期多长", "高企认定一般需要多长时间"]
 UNRELATED = ["个税汇算清缴怎么弄", "公积金怎么提取", "外国人工作许可在哪办"]

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.db import make_session_factory
-from api.tickets.deadlines import BEIJING, DeadlinePolicy
-from api.tickets.ratings import RatingService
-from api.tickets.service import TicketService
+from hotline.db import make_session_factory
+from hotline.tickets.deadlines import BEIJING, DeadlinePolicy
+from hotline.tickets.ratings import RatingService
+from hotline.tickets.service import TicketService
 from tests.clock import Clock
 from tests.databases import database
 

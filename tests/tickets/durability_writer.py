@@ -10,11 +10,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from api.db import make_engine, make_session_factory  # noqa: E402
-from api.tickets.deadlines import DeadlinePolicy  # noqa: E402
-from api.tickets.notify import NullNotifier  # noqa: E402
-from api.tickets.ratings import RatingService  # noqa: E402
-from api.tickets.service import NewTicket, TicketService  # noqa: E402
+from hotline.db import make_engine, make_session_factory  # noqa: E402
+from hotline.tickets.deadlines import DeadlinePolicy  # noqa: E402
+from hotline.tickets.notify import NullNotifier  # noqa: E402
+from hotline.tickets.ratings import RatingService  # noqa: E402
+from hotline.tickets.service import NewTicket, TicketService  # noqa: E402
 from knowledge.corpus import load_knowledge_base  # noqa: E402
 
 

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.auth import create_staff
-from api.tickets.service import NewTicket
+from hotline.security.accounts import create_staff
+from hotline.tickets.service import NewTicket
 from tests.sessions import credential_for, new_session
 
 

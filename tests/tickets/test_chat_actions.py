@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from api.actions.tickets import ActionAskRating, ActionRateService, ActionTicketStatus
-from api.tickets.service import NewTicket
+from hotline.tickets.service import NewTicket
 
 
 def tracker(sender: str, text: str, slots: dict[str, Any] | None = None) -> Tracker:

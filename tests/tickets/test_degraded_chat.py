@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from tests.sessions import new_session
 
 if TYPE_CHECKING:
-    from api.services.runtime import Runtime
+    from api.runtime import Runtime
 
 
 def chat(client: TestClient, session_id: str, text: str) -> dict[str, Any]:

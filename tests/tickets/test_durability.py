@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from api.db import make_engine, make_session_factory
-from api.tickets.models import Rating, Rectification, Ticket, TicketEvent
+from hotline.db import make_engine, make_session_factory
+from hotline.tickets.models import Rating, Rectification, Ticket, TicketEvent
 from tests.databases import database
 
 WRITER = Path(__file__).with_name("durability_writer.py")

@@ -24,13 +24,13 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from api.auth import create_staff
-from api.db import make_engine, make_session_factory
-from api.notifications.models import Delivery, Notification
-from api.notifications.policy import messages_for
 from api.supervisor import free_port, wait_until_healthy
-from api.tickets.models import Ticket, TicketEvent
-from api.tickets.service import notice_of
+from hotline.db import make_engine, make_session_factory
+from hotline.notifications.models import Delivery, Notification
+from hotline.notifications.policy import messages_for
+from hotline.security.accounts import create_staff
+from hotline.tickets.models import Ticket, TicketEvent
+from hotline.tickets.service import notice_of
 from tests.databases import database
 from tests.paths import PROJECT_ROOT
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from api.tickets.lifecycle import TransitionError, allowed_actions, next_status
+from hotline.tickets.lifecycle import TransitionError, allowed_actions, next_status
 
 
 @pytest.mark.parametrize(("start", "action", "end"), [

@@ -8,10 +8,10 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, select
 
-from api.db import ChatTurn
-from api.tickets.models import AnswerVote, Rating, Ticket
-from api.tickets.ratings import RatingRefused, RatingService
-from api.tickets.service import TRIAGE_QUEUE, TicketService
+from hotline.conversations.models import ChatTurn
+from hotline.tickets.models import AnswerVote, Rating, Ticket
+from hotline.tickets.ratings import RatingRefused, RatingService
+from hotline.tickets.service import TRIAGE_QUEUE, TicketService
 from tests.clock import Clock
 from tests.tickets.test_service import local, new
 

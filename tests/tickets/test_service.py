@@ -6,9 +6,9 @@ from datetime import datetime
 
 import pytest
 
-from api.tickets.deadlines import BEIJING
-from api.tickets.lifecycle import TransitionError
-from api.tickets.service import (
+from hotline.tickets.deadlines import BEIJING
+from hotline.tickets.lifecycle import TransitionError
+from hotline.tickets.service import (
     HOTLINE_OWNER,
     TRIAGE_QUEUE,
     NewTicket,
@@ -116,8 +116,8 @@ def test_overdue_tickets_escalate_to_the_leader_exactly_once(tickets: TicketServ
 
 def test_only_proof_links_a_ticket_to_another_session(tickets: TicketService, db) -> None:  # type: ignore[no-untyped-def]
     """Same company + phone typed elsewhere links nothing (nobody verified it); the ticket
-    number with its phone does (api/tickets/links.py), on SQLite and PostgreSQL."""
-    from api.tickets.links import ClaimRefused, TicketLinks
+    number with its phone does (hotline/tickets/links.py), on SQLite and PostgreSQL."""
+    from hotline.tickets.links import ClaimRefused, TicketLinks
 
     web = tickets.open(new(session_id="web:abc"))
     wechat = tickets.open(new(session_id="wx:o6_bmjrPTlm6_2sgVt7hMZOPfL2M", channel="wechat"))

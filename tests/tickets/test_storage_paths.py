@@ -1,5 +1,5 @@
 """SQLite's read path never takes the write lock; a write that meets the lock is retried and
-then fails visibly (:class:`api.db.DatabaseBusy`, 503), never dropped.
+then fails visibly (:class:`hotline.db.DatabaseBusy`, 503), never dropped.
 
 A "foreign writer" is a plain ``sqlite3`` connection holding ``BEGIN IMMEDIATE`` — another
 process in the middle of a write. The engines here wait only 0.1 s for the lock, so a
@@ -21,8 +21,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.db import (
-    ChatTurn,
+from hotline.conversations.log import ConversationLog
+from hotline.conversations.models import ChatTurn
+from hotline.db import (
     DatabaseBusy,
     init_schema,
     make_engine,
@@ -31,12 +32,11 @@ from api.db import (
     read_sessions,
     retry_locked,
 )
-from api.notifications.inbox import Inbox
-from api.notifications.outbox import Outbox
-from api.services.conversation_log import ConversationLog
-from api.tickets.deadlines import DeadlinePolicy
-from api.tickets.notify import NullNotifier
-from api.tickets.service import NewTicket, TicketFilter, TicketService
+from hotline.notifications.inbox import Inbox
+from hotline.notifications.outbox import Outbox
+from hotline.tickets.deadlines import DeadlinePolicy
+from hotline.tickets.notify import NullNotifier
+from hotline.tickets.service import NewTicket, TicketFilter, TicketService
 
 SHORT_WAIT = 0.1  # seconds an engine waits for the write lock before "database is locked"
 
@@ -176,8 +176,8 @@ def test_other_database_errors_are_not_retried_nor_called_busy() -> None:
 def test_a_busy_database_is_a_503_with_a_chinese_message(
         sqlite_db: tuple[sessionmaker[Session], Path], tmp_path: Path, knowledge: Any) -> None:
     from api.main import create_app
-    from api.services.runtime import IndexState, Runtime
-    from api.settings import Settings
+    from api.runtime import IndexState, Runtime
+    from hotline.settings import Settings
 
     sessions, path = sqlite_db
     engine = sessions.kw["bind"]

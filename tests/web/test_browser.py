@@ -235,7 +235,7 @@ def test_a_stale_credential_is_replaced_without_losing_the_message(phone: Page) 
 
 def test_a_ticket_from_another_device_is_shown_after_number_and_phone(
         phone: Page, runtime) -> None:  # type: ignore[no-untyped-def]
-    from api.tickets.service import NewTicket
+    from hotline.tickets.service import NewTicket
 
     ticket = runtime.tickets.open(NewTicket(  # e.g. taken by hotline staff on the phone
         session_id="call:browser-claim", channel="phone", question="孵化器认定材料咨询",

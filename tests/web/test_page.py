@@ -11,19 +11,19 @@ from fastapi.testclient import TestClient
 
 from api.web import router
 from api.web.router import ASSET_TYPES, STATIC_DIR
-from api.web.settings import get_web_settings, parse_frame_ancestors
+from hotline.settings import get_settings, parse_frame_ancestors
 
 
 @pytest.fixture()
 def web(monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     """Only the web router (no runtime needed); settings read afresh per test."""
     monkeypatch.delenv("DXE_EMBED_FRAME_ANCESTORS", raising=False)
-    get_web_settings.cache_clear()
+    get_settings.cache_clear()
     app = FastAPI()
     app.include_router(router)
     with TestClient(app) as client:
         yield client
-    get_web_settings.cache_clear()
+    get_settings.cache_clear()
 
 
 def csp(response) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -81,7 +81,7 @@ def test_assets_have_their_types_and_headers(web: TestClient) -> None:
 
 
 @pytest.mark.parametrize("path", ["/chat/assets/chat.html", "/chat/assets/..%2Frouter.py",
-                                  "/chat/assets/..%2F..%2Fsettings.py", "/chat/assets/nope.js"])
+                                  "/chat/assets/..%2F..%2Fschemas.py", "/chat/assets/nope.js"])
 def test_nothing_else_is_served(web: TestClient, path: str) -> None:
     assert web.get(path).status_code == 404
 
@@ -89,18 +89,18 @@ def test_nothing_else_is_served(web: TestClient, path: str) -> None:
 def test_frame_ancestors_come_from_the_setting(web: TestClient,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DXE_EMBED_FRAME_ANCESTORS", "'self'  https://*.example.gov.cn")
-    get_web_settings.cache_clear()
+    get_settings.cache_clear()
     response = web.get("/chat?embed=1")
     assert csp(response)["frame-ancestors"] == "'self' https://*.example.gov.cn"
     assert "x-frame-options" not in response.headers  # it cannot express a host list
     monkeypatch.setenv("DXE_EMBED_FRAME_ANCESTORS", "'none'")
-    get_web_settings.cache_clear()
+    get_settings.cache_clear()
     assert web.get("/chat").headers["x-frame-options"] == "DENY"
 
 
 def test_an_invalid_setting_fails_closed(web: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DXE_EMBED_FRAME_ANCESTORS", "https://a.cn; script-src *")
-    get_web_settings.cache_clear()
+    get_settings.cache_clear()
     response = web.get("/chat")
     assert response.status_code == 200
     assert csp(response)["frame-ancestors"] == "'none'"

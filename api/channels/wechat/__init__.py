@@ -13,9 +13,9 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 
 from api.channels.wechat.channel import WeChatChannel
-from api.channels.wechat.config import WeChatConfig
 from api.channels.wechat.delivery import WeChatNotifier, send_wechat_text
 from api.channels.wechat.route import router
+from hotline.settings import Settings, WeChatConfig
 
 log = logging.getLogger(__name__)
 
@@ -23,11 +23,12 @@ __all__ = ["WeChatChannel", "WeChatConfig", "WeChatNotifier", "router", "send_we
            "start", "stop"]
 
 
-def start(app: FastAPI, config: WeChatConfig | None = None) -> WeChatChannel | None:
-    """Open the channel on ``app.state.wechat`` if configured (else None: ``/wechat`` is 404)."""
+def start(app: FastAPI, settings: Settings) -> WeChatChannel | None:
+    """Open the channel on ``app.state.wechat`` if ``settings`` configure it (else None:
+    ``/wechat`` is 404)."""
     app.state.wechat = None
     try:
-        config = config or WeChatConfig()
+        config = settings.wechat()
     except ValidationError as exc:  # a broken WeChat setting must not take the web chat down
         log.error("WeChat channel off, its configuration is invalid: %s", exc)
         return None

@@ -14,7 +14,6 @@ from starlette.concurrency import run_in_threadpool
 from wechatpy.messages import BaseMessage
 
 from api.channels.wechat.client import WeChatApiClient
-from api.channels.wechat.config import WeChatConfig
 from api.channels.wechat.dedup import PENDING, REPLIED, Claim, InboundLog, dedup_key
 from api.channels.wechat.delivery import SESSION_PREFIX, send_parts
 from api.channels.wechat.formatting import format_response, split_text
@@ -23,7 +22,8 @@ from api.channels.wechat.quota import SendQuota
 from api.channels.wechat.security import MessageCipher
 from api.channels.wechat.storage import make_storage
 from api.schemas import MAX_TEXT_CHARS, ChatRequest
-from api.security.throttle import RateLimited, Throttle
+from hotline.security.throttle import RateLimited, Throttle
+from hotline.settings import WeChatConfig
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from wechatpy.messages import BaseMessage
 
 from api.channels.wechat.models import WeChatInbound
-from api.db import rowcount
+from hotline.db import rowcount
 
 PENDING, REPLIED, DEFERRED = "pending", "replied", "deferred"
 KEEP_SECONDS = 24 * 3600  # WeChat's retries come within seconds; a day is plenty

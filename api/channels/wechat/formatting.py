@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 from api.schemas import Button, ChatResponse, Citation, RatingPrompt
-from api.services.choices import HUMAN_CHOICE
+from assistant.choices import HUMAN_CHOICE
 
 # WeChat's documented limit for a text message's content (passive reply and customer-service
 # message alike): 2048 bytes. Counting UTF-8 bytes is the strictest reading (a Chinese

@@ -1,4 +1,4 @@
-"""The channel's tables (on ``api.db.Base``): inbound dedup, key-value store, send quota.
+"""The channel's tables (on ``hotline.db.Base``): inbound dedup, key-value store, send quota.
 
 Times are integer epoch seconds, so every database compares them the same way.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.db import Base
+from hotline.db import Base
 
 
 class WeChatInbound(Base):

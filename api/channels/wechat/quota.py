@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.channels.wechat.models import WeChatQuota
-from api.db import rowcount
+from hotline.db import rowcount
 
 AFTER_MESSAGE = (5, 48 * 3600)  # (messages, seconds) after the user sends a message
 AFTER_EVENT = (3, 60)  # after a menu click, a subscription or a scan

@@ -16,9 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from wechatpy.session import SessionStorage
 
-from api.channels.wechat.config import WeChatConfig
 from api.channels.wechat.models import WeChatKeyValue
-from api.db import rowcount
+from hotline.db import rowcount
+from hotline.settings import WeChatConfig
 
 log = logging.getLogger(__name__)
 PREFIX = "dianxiaoer"

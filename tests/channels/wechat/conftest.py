@@ -33,6 +33,7 @@ def wechat_app(monkeypatch: pytest.MonkeyPatch, runtime: Any, test_settings: Any
     Defaults: plaintext mode, token ``TOKEN``, app id/secret and API base URL of the fake.
     """
     from api.main import create_app
+    from hotline.settings import WECHAT_FIELDS, Settings
 
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     for name in ("ENCODING_AES_KEY", "REDIS_URL", "REPLY_TIMEOUT_SECONDS"):
@@ -47,7 +48,11 @@ def wechat_app(monkeypatch: pytest.MonkeyPatch, runtime: Any, test_settings: Any
                 monkeypatch.delenv(f"WECHAT_{name}", raising=False)
             else:
                 monkeypatch.setenv(f"WECHAT_{name}", value)
-        with TestClient(create_app(settings=test_settings, runtime=runtime)) as client:
+        # the one Settings object holds the WECHAT_* variables: read them as just set
+        wechat = Settings(_env_file=None).model_dump(include={f"WECHAT_{name}"
+                                                               for name in WECHAT_FIELDS})
+        settings = test_settings.model_copy(update=wechat)
+        with TestClient(create_app(settings=settings, runtime=runtime)) as client:
             yield client
 
     yield build

@@ -76,7 +76,7 @@ def reply_content(xml: str) -> str:
 
 def chat_turns(runtime: Any, openid: str | None = None) -> int:
     """How many chat turns are stored (for one WeChat user, or in all)."""
-    from api.db import ChatTurn
+    from hotline.conversations.models import ChatTurn
 
     query = select(func.count()).select_from(ChatTurn)
     if openid is not None:

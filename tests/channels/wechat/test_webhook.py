@@ -147,7 +147,7 @@ def test_a_user_sending_in_a_loop_gets_a_polite_reply(wechat_app: Any, runtime: 
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """Per OpenID (Tencent's servers relay everybody): the loop is told to slow down, in
     Chinese, and its messages never reach the assistant; another user is answered."""
-    from api.security.throttle import Throttle
+    from hotline.security.throttle import Throttle
 
     monkeypatch.setattr(runtime, "throttle", Throttle({"wechat.user": "3/minute"}))
     looping, other = new_openid(), new_openid()

@@ -1,0 +1,196 @@
+"""The direct assistant: answers from retrieval and the directory without the dialogue server.
+
+It is the degraded mode once the Rasa dialogue layer routes conversations, and the
+reference for what each answer looks like.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from assistant import intent_rules
+from assistant.answers import ComposedAnswer, compose_answer
+from assistant.choices import HUMAN_CHOICE
+from assistant.liaison import (
+    alias_used,
+    describe_directory,
+    describe_leader,
+    describe_liaison,
+    directory_citation,
+)
+from assistant.routing import may_answer_first
+from knowledge.corpus import ANNEX_TITLE, KnowledgeBase
+from knowledge.directory import HeardPlace, Liaison
+from knowledge.referrals import match_referral
+from retrieval.searcher import HybridSearcher
+
+REFERRAL_OVERRIDE = 0.9  # confidence needed to answer a message that names another agency's topic
+
+
+@dataclass(slots=True)
+class AssistantTurn:
+    """What the assistant says for one message."""
+
+    intent: str
+    texts: list[str]
+    buttons: list[tuple[str, str]] = field(default_factory=list)
+    answer: ComposedAnswer | None = None
+    outcome: str = "answered"  # answered | declined | referred | liaison | smalltalk | handoff
+
+
+class DirectAssistant:
+    """Routes a message by simple rules, then answers from the directory or the index."""
+
+    def __init__(self, knowledge: KnowledgeBase, searcher: HybridSearcher | None,
+                 answer_threshold: float, faq_verbatim_similarity: float) -> None:
+        self.knowledge = knowledge
+        self.searcher = searcher
+        self.answer_threshold = answer_threshold
+        self.faq_verbatim_similarity = faq_verbatim_similarity
+
+    def respond(self, text: str) -> AssistantTurn:
+        """The assistant's turn for one user message."""
+        directory = self.knowledge.directory
+        if intent_rules.is_greeting(text):
+            return AssistantTurn("greet", [
+                "您好，我是市科技局“店小二”。可以问我科技政策和办事指南（如高企认定、"
+                "外国人来华工作许可、孵化器），也可以问您所在区的包区联系人。"], outcome="smalltalk")
+        if intent_rules.is_thanks(text):
+            return AssistantTurn("thanks", ["不客气，有需要随时找我。"], outcome="smalltalk")
+        if intent_rules.is_goodbye(text):
+            return AssistantTurn("goodbye", ["再见，祝企业发展顺利！"], outcome="smalltalk")
+        if intent_rules.is_bot_challenge(text):
+            if answered := self.answer_first(text, "bot_challenge"):  # "工业机器人企业…"
+                return answered
+            return AssistantTurn("bot_challenge", [
+                "我是市科技局“店小二”智能助手，不是真人。我答不了或者您想找人的时候，"
+                "可以随时转人工，由包区联系人跟进。"], buttons=[HUMAN_CHOICE], outcome="smalltalk")
+        if intent_rules.requests_person(text, directory):
+            return self._human(text)
+        if intent_rules.asks_about_leader(text, directory) or \
+                intent_rules.asks_for_liaison(text, directory):
+            return self.lookup_liaison(text)
+        return self.policy(text)
+
+    def _human(self, text: str) -> AssistantTurn:
+        liaison = self.knowledge.directory.find_in_text(text)
+        if liaison is None:
+            return AssistantTurn("request_human", [
+                "好的，我来帮您联系人工。" + describe_directory(self.knowledge.directory)],
+                outcome="handoff")
+        return AssistantTurn("request_human", [describe_liaison(liaison)], outcome="handoff",
+                             answer=self._directory_answer(liaison))
+
+    def leader(self, leader: str) -> AssistantTurn:
+        """The districts a leader serves."""
+        liaisons = self.knowledge.directory.districts_of_leader(leader)
+        citations = [directory_citation(self.knowledge.directory, liaison, ANNEX_TITLE)
+                     for liaison in liaisons]
+        answer = ComposedAnswer(describe_leader(leader, liaisons), 1.0, citations, False)
+        return AssistantTurn("ask_liaison", [answer.text], answer=answer, outcome="liaison")
+
+    def liaison(self, text: str, district: str | None = None) -> AssistantTurn:
+        """Who serves the district named in the text (or given), or which district to pick."""
+        directory = self.knowledge.directory
+        given = directory.get(district) if district else None
+        found = [given] if given else directory.find_all_in_text(text)
+        heard = None if found else directory.heard_in_text(text)
+        if heard is not None:  # "红山区" → 洪山区: say how the message was read
+            return self._heard(heard)
+        if not found:
+            return AssistantTurn("ask_liaison", [describe_directory(directory)],
+                                 buttons=[(item.district, item.district) for item in directory.liaisons],
+                                 outcome="liaison")
+        replies = [describe_liaison(item, alias_used(directory, text, item)) for item in found]
+        citations = [directory_citation(directory, item, ANNEX_TITLE) for item in found]
+        answer = ComposedAnswer("\n".join(replies), 1.0, citations, False)
+        return AssistantTurn("ask_liaison", replies, answer=answer, outcome="liaison")
+
+    def _heard(self, heard: HeardPlace) -> AssistantTurn:
+        directory = self.knowledge.directory
+        name = heard.name if heard.name != heard.liaison.district else None
+        reply = (f"您说的“{heard.written}”，我理解为“{heard.name}”。"
+                 + describe_liaison(heard.liaison, name))
+        citation = directory_citation(directory, heard.liaison, ANNEX_TITLE)
+        answer = ComposedAnswer(reply, 1.0, [citation], False)
+        return AssistantTurn("ask_liaison", [reply], answer=answer, outcome="liaison")
+
+    def _directory_answer(self, liaison: Liaison) -> ComposedAnswer:
+        citation = directory_citation(self.knowledge.directory, liaison, ANNEX_TITLE)
+        return ComposedAnswer(describe_liaison(liaison), 1.0, [citation], False)
+
+    def lookup_liaison(self, text: str, remembered: str | None = None) -> AssistantTurn:
+        """A liaison question: the leader asked about, else the district named in the text;
+        else, for a question about the bureau's liaison ("联系人是谁"), the district
+        ``remembered`` from earlier in the conversation; a message that names no place and
+        asks no liaison question is answered from the knowledge base when it is confident
+        (answer first); otherwise the enterprise picks its district."""
+        directory = self.knowledge.directory
+        if leader := intent_rules.asks_about_leader(text, directory):
+            return self.leader(leader)
+        if named := directory.find_in_text(text):
+            return self.liaison(text, named.district)
+        if heard := directory.heard_in_text(text):
+            return self._heard(heard)
+        if not intent_rules.mentions_liaison(text):
+            answered = self.answer_first(text, "ask_liaison")
+            if answered is not None:
+                return answered
+        known = directory.get(remembered) if remembered else None
+        return self.liaison(text, known.district if known else None)
+
+    def liaison_first(self, text: str, intent: str | None = None) -> AssistantTurn | None:
+        """The directory's answer to a question about a named place's liaison or a leader.
+
+        Used before the knowledge base (a liaison question NLU read as a policy question)
+        and, stricter, for a message NLU read as a request for a person: only "who serves
+        <place>" without asking to be put through ("青山区 contact person").
+        """
+        directory = self.knowledge.directory
+        if leader := intent_rules.asks_about_leader(text, directory):
+            return self.leader(leader)
+        asks = (intent_rules.asks_who_serves(text, directory) if intent == "request_human"
+                else intent_rules.asks_for_liaison(text, directory))
+        if asks and (directory.find_all_in_text(text) or directory.heard_in_text(text)):
+            return self.liaison(text)
+        return None
+
+    def answer_first(self, text: str, intent: str | None) -> AssistantTurn | None:
+        """The confident answer to a message given a non-answering intent, or None.
+
+        See :mod:`assistant.routing`: only for the intents there, only when the message
+        carries a question, only when retrieval is confident; None lets the intent's own
+        handling go ahead. A request for a person is only ever answered from the directory,
+        when it merely asks who serves a named place.
+        """
+        if intent == "request_human":
+            return self.liaison_first(text, intent)
+        if not may_answer_first(text, intent):
+            return None
+        turn = self.policy(text)
+        return turn if turn.outcome == "answered" else None
+
+    def policy(self, text: str) -> AssistantTurn:
+        """An answer from the knowledge base, a referral, or an honest decline."""
+        if self.searcher is None:
+            return AssistantTurn("ask_policy", [
+                "抱歉，知识库暂时不可用，我现在没法可靠地回答政策问题。您可以转人工，"
+                "或问我所在区的包区联系人。"], buttons=[HUMAN_CHOICE], outcome="declined")
+        result = self.searcher.search(text, k=5)
+        composed = compose_answer(self.knowledge, result, self.faq_verbatim_similarity)
+        referral = match_referral(text, self.knowledge.referrals)
+        # Another agency's topic is referred unless the knowledge base answers it outright.
+        threshold = max(self.answer_threshold, REFERRAL_OVERRIDE) if referral else \
+            self.answer_threshold
+        if composed is not None and composed.confidence >= threshold:
+            return AssistantTurn("ask_policy", [composed.text], answer=composed,
+                                 buttons=[HUMAN_CHOICE])
+        if referral is not None:
+            return AssistantTurn("out_of_scope", [
+                f"这个问题属于{referral.topic}方面，不在市科技局的职责范围内，我不便作答。"
+                f"{referral.referral}"], outcome="referred")
+        return AssistantTurn("out_of_scope", [
+            "抱歉，我在市科技局的政策和办事指南里没有找到可靠的答案，不想给您不准确的信息。"
+            "可以换个说法再问，或者转人工，由您所在区的包区联系人跟进。"],
+            buttons=[HUMAN_CHOICE], outcome="declined")
+

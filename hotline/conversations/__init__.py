@@ -1,0 +1,1 @@
+"""The conversations: every turn stored (:class:`ChatTurn`) and read back (:class:`ConversationLog`)."""
