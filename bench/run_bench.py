@@ -23,6 +23,7 @@ import httpx
 import numpy as np
 import yaml
 
+from api.dialogue.rasa_jwt import mint_token
 from api.supervisor import dialogue_stack, free_port
 from hotline.settings import PROJECT_ROOT, get_settings
 from knowledge.chunking import split_sentences
@@ -145,18 +146,21 @@ DIALOGUE_MESSAGES = (("chitchat", "你好"), ("policy", "高企认定需要满�
 DIALOGUE_TOKEN = "bench-dialogue-token"
 
 
-def _timed_post(client: httpx.Client, url: str, body: dict[str, str]) -> tuple[float, Any]:
+def _timed_post(client: httpx.Client, url: str, body: dict[str, str],
+                headers: dict[str, str] | None = None) -> tuple[float, Any]:
     started = time.perf_counter()
-    response = client.post(url, json=body)
+    response = client.post(url, json=body, headers=headers)
     elapsed = (time.perf_counter() - started) * 1000
     response.raise_for_status()
     return elapsed, response.json()
 
 
-def _measure_turns(app_url: str, rasa_url: str, turns: int
+def _measure_turns(app_url: str, rasa_url: str, turns: int, jwt_secret: str
                    ) -> dict[tuple[str, str], list[float]] | str:
-    """Timings per (message kind, path), or what went wrong."""
+    """Timings per (message kind, path), or what went wrong. The bare path carries the
+    app's JWT too (Rasa's REST channel is guarded: bot/channels/guarded_rest.py)."""
     timings: dict[tuple[str, str], list[float]] = {}
+    rasa_auth = {"Authorization": f"Bearer {mint_token(jwt_secret, lifetime=3600)}"}
     with httpx.Client(timeout=60) as client:
         for n in range(turns + 2):  # the first two rounds warm up and are not counted
             for kind, text in DIALOGUE_MESSAGES:
@@ -165,7 +169,8 @@ def _measure_turns(app_url: str, rasa_url: str, turns: int
                 full = ("chat", f"{app_url}/api/chat",
                         {"session_id": new_session(client, app_url), "text": text})
                 for path, url, body in (bare, full) if n % 2 else (full, bare):
-                    elapsed, answer = _timed_post(client, url, body)
+                    elapsed, answer = _timed_post(client, url, body,
+                                                  rasa_auth if path == "rasa" else None)
                     if path == "rasa" and not answer:
                         return f"Rasa gave no answer to {text!r}"
                     if path == "chat" and answer.get("degraded"):
@@ -187,7 +192,8 @@ def bench_dialogue(tmp: Path, turns: int) -> list[str]:
             "DATABASE_URL": f"sqlite:///{tmp / 'dialogue-bench.sqlite3'}",
             "RATE_LIMITS_ENABLED": False})
         with dialogue_stack(settings, tmp, DIALOGUE_TOKEN) as stack:
-            timings = _measure_turns(stack.app_url, stack.rasa_url, turns)
+            timings = _measure_turns(stack.app_url, stack.rasa_url, turns,
+                                     stack.settings.RASA_JWT_SECRET or "")
     except RuntimeError as exc:
         return [f"dialogue turn: skipped — {exc}"]
     if isinstance(timings, str):

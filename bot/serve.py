@@ -41,7 +41,10 @@ def main(args: list[str] | None = None) -> None:
     """Read the secret, drop it from the environment Rasa's children would inherit, run."""
     secret = os.environ.pop(SECRET_VARIABLE, "")
     sys.argv = rasa_argv(sys.argv[1:] if args is None else args, secret)
+    from bot.channels import guarded_rest
     from rasa.__main__ import main as rasa_main
+
+    guarded_rest.configure(secret)  # the REST channel accepts only the app's JWTs too
 
     rasa_main()
 

@@ -55,7 +55,8 @@ class Replicas:
 
     def send(self, replica: str, sender: str, text: str) -> list[dict[str, Any]]:
         response = httpx.post(f"{replica}/webhooks/rest/webhook",
-                              json={"sender": sender, "message": text}, timeout=60)
+                              json={"sender": sender, "message": text}, timeout=60,
+                              headers={"Authorization": f"Bearer {mint_token(self.jwt_secret)}"})
         assert response.status_code == 200, response.text
         return response.json()  # type: ignore[no-any-return]
 

@@ -82,6 +82,24 @@ def test_the_protected_api_refuses_requests_without_a_valid_jwt(stack: Stack) ->
     assert _status(stack, {"Authorization": f"Bearer {mint_token(jwt_secret)}"}) == 200
 
 
+def test_rasas_chat_webhook_takes_messages_from_the_app_only(stack: Stack) -> None:
+    """Nobody who can reach Rasa's port talks to a conversation behind the app's session
+    credentials and rate limits (bot/channels/guarded_rest.py)."""
+    _, jwt_secret = _secrets(stack)
+    url = f"{stack.rasa_url}/webhooks/rest/webhook"
+    body = {"sender": "web:t-secrets-direct", "message": "你好"}
+    assert httpx.post(url, json=body, timeout=30).status_code == 401
+    forged = mint_token("not-the-secret-" + jwt_secret[:8])
+    assert httpx.post(url, json=body, timeout=30,
+                      headers={"Authorization": f"Bearer {forged}"}).status_code == 401
+    user = mint_token(jwt_secret, username="web:t-secrets-direct", role="user")
+    assert httpx.post(url, json=body, timeout=30,
+                      headers={"Authorization": f"Bearer {user}"}).status_code == 401
+    answered = httpx.post(url, json=body, timeout=60,
+                          headers={"Authorization": f"Bearer {mint_token(jwt_secret)}"})
+    assert answered.status_code == 200 and answered.json()
+
+
 def test_a_user_role_jwt_does_not_reach_the_admin_endpoints(stack: Stack) -> None:
     _, jwt_secret = _secrets(stack)
     user = mint_token(jwt_secret, username="someone", role="user")

@@ -95,6 +95,10 @@ def test_handoff_ends_in_a_ticket_card_that_can_be_rated(phone: Page, runtime,  
     expect(card).to_contain_text("东湖高新区")
     expect(card).to_contain_text("彭华魁")
     expect(card.locator(".badge")).to_have_text("已分派，待联系")
+    # the card's deadline is the one the reply promised, in Beijing time (not UTC)
+    promised = re.search(r"(\d{2})月(\d{2})日 (\d{2}:\d{2}) 前", last_bot_text(phone))
+    assert promised, last_bot_text(phone)
+    expect(card).to_contain_text(f"-{promised[1]}-{promised[2]} {promised[3]}")
     expect(card.get_by_role("button", name="评价")).to_have_count(0)  # not resolved yet
     card.scroll_into_view_if_needed()
     phone.screenshot(path=str(artifacts / "chat-ticket.png"))
@@ -234,7 +238,7 @@ def test_a_stale_credential_is_replaced_without_losing_the_message(phone: Page) 
 
 
 def test_a_ticket_from_another_device_is_shown_after_number_and_phone(
-        phone: Page, runtime) -> None:  # type: ignore[no-untyped-def]
+        phone: Page, runtime, artifacts: Path) -> None:  # type: ignore[no-untyped-def]
     from hotline.tickets.service import NewTicket
 
     ticket = runtime.tickets.open(NewTicket(  # e.g. taken by hotline staff on the phone
@@ -250,6 +254,7 @@ def test_a_ticket_from_another_device_is_shown_after_number_and_phone(
     form.get_by_label("联系电话").fill("139 1234 0077")
     form.get_by_role("button", name="查看").click()
     expect(phone.locator("#log .claim-done").last).to_contain_text(ticket.id)
+    phone.screenshot(path=str(artifacts / "chat-claim.png"))
     expect(phone.locator("#log .ticket", has_text=ticket.id).last).to_contain_text("孵化器认定")
     phone.get_by_role("button", name="我的工单").click()  # now listed with this session's own
     expect(phone.locator("#log .ticket", has_text=ticket.id).last).to_be_visible()

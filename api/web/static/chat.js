@@ -93,9 +93,19 @@ function scrollToEnd() {
   log.scrollTop = log.scrollHeight;
 }
 
+const BEIJING_TIME = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai",
+  year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+  hourCycle: "h23" });
+
+/** A deadline as Beijing time ("2026-12-04 19:51"), whatever the phone's time zone. */
 function formatTime(value) {
   if (!value) return "";
   const text = String(value);
+  const moment = new Date(text);
+  if (/(?:Z|[+-]\d{2}:?\d{2})$/i.test(text) && !Number.isNaN(moment.getTime())) {
+    const part = Object.fromEntries(BEIJING_TIME.formatToParts(moment).map((p) => [p.type, p.value]));
+    return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute}`;
+  }
   const match = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}))?/.exec(text);
   return match ? [match[1], match[2]].filter(Boolean).join(" ") : text;
 }
