@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.deps import throttle
+from api.deps import client_ip, throttle
 from hotline.security.accounts import StaffMember, authenticate
 from hotline.security.roles import allowed
 
@@ -24,11 +24,13 @@ def current_staff(request: Request, credentials: Annotated[
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "需要工作人员登录 / staff API key required",
                             headers={"WWW-Authenticate": "Bearer"})
-    member = authenticate(request.app.state.runtime.sessions, credentials.credentials)
-    if member is None:
+    runtime = request.app.state.runtime
+    member = authenticate(runtime.sessions, credentials.credentials)
+    if member is None:  # wrong keys count per address: guessing gets a 429 soon
+        throttle(runtime, "staff.auth.ip", client_ip(request))
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "密钥无效或已停用 / invalid API key",
                             headers={"WWW-Authenticate": "Bearer"})
-    throttle(request.app.state.runtime, "staff.member", str(member.id))
+    throttle(runtime, "staff.member", str(member.id))
     return member
 
 

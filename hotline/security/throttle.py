@@ -36,6 +36,7 @@ DEFAULT_RATE_LIMITS: dict[str, str] = {
     "ehuiban.ip": "30/minute",
     "wechat.user": "20/minute;300/hour",
     "staff.member": "300/minute",
+    "staff.auth.ip": "20/minute;100/hour",  # wrong staff keys, per address
 }
 
 

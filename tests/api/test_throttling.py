@@ -108,10 +108,18 @@ def test_staff_keys_are_limited_too(limited: TestClient, runtime,  # type: ignor
     assert codes == [200, 200, 200, 429]
 
 
+def test_guessing_staff_keys_is_throttled_per_address(limited: TestClient) -> None:
+    wrong = [limited.get("/api/staff/notifications",
+                         headers={"Authorization": f"Bearer dxe_guess-{n}"}).status_code
+             for n in range(21)]
+    assert wrong == [401] * 20 + [429]
+
+
 def test_the_defaults_cover_every_throttled_route() -> None:
     assert {"chat.session", "chat.ip", "session.ip", "feedback.session", "rating.session",
             "rating.ip", "ticket.session", "claim.session", "claim.ip", "claim.ticket",
-            "ehuiban.ip", "wechat.user", "read.session", "staff.member"} <= set(DEFAULT_RATE_LIMITS)
+            "ehuiban.ip", "wechat.user", "read.session", "staff.member",
+            "staff.auth.ip"} <= set(DEFAULT_RATE_LIMITS)
 
 
 def test_replicas_share_their_counters_through_redis() -> None:
