@@ -18,6 +18,7 @@ from api.dialogue.rasa_client import RasaClient
 from api.routes import (
     actions,
     assist,
+    auth,
     chat,
     health,
     notifications,
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
                             content={"message": exc.message, "detail": "database busy"})
 
     app.include_router(sessions.router)
+    app.include_router(auth.router)  # staff sign-in (/api/auth/…)
     app.include_router(chat.router)
     app.include_router(assist.router)
     app.include_router(health.router)

@@ -1,5 +1,5 @@
 """Operator commands: ``python -m api.manage build-model | build-onnx | build-index | serve |
-run | add-staff | migrate``."""
+run | add-staff | set-password | migrate``."""
 
 from __future__ import annotations
 
@@ -108,6 +108,28 @@ def add_staff(args: argparse.Namespace) -> int:
     return 0
 
 
+def set_password(args: argparse.Namespace) -> int:
+    """Set a staff account's sign-in password, read from stdin (or asked for on a terminal);
+    its open sessions end. There is no default password: an account signs in only after this."""
+    import getpass
+
+    from hotline.db import init_schema, make_engine, make_session_factory
+    from hotline.security.logins import StaffLogins
+    from hotline.security.passwords import WeakPassword
+
+    password = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline()
+    engine = make_engine(get_settings().DATABASE_URL)
+    init_schema(engine)
+    try:
+        member = StaffLogins(make_session_factory(engine)).set_password(
+            args.name, password.rstrip("\n"))
+    except (LookupError, WeakPassword) as exc:
+        print(f"set-password: {exc}", file=sys.stderr)
+        return 2
+    print(f"{member.role} {member.name}: password set")
+    return 0
+
+
 def migrate(_args: argparse.Namespace) -> int:
     """Bring the database schema to the latest migration."""
     from hotline.db import init_schema, make_engine
@@ -135,10 +157,14 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("run", help=run.__doc__).set_defaults(run=run)
     staff = commands.add_parser("add-staff", help=add_staff.__doc__)
     staff.add_argument("name")
-    staff.add_argument("--role", choices=("staff", "liaison", "admin"), default="staff",
-                       help="staff = hotline; liaison = a district's (needs --district); admin")
+    staff.add_argument("--role", choices=("staff", "liaison", "editor", "admin"),
+                       default="staff", help="staff = hotline; liaison = a district's (needs "
+                                             "--district); editor = knowledge base; admin")
     staff.add_argument("--district", help="a liaison's district, e.g. 江夏区 or 光谷")
     staff.set_defaults(run=add_staff)
+    password = commands.add_parser("set-password", help=set_password.__doc__)
+    password.add_argument("name")
+    password.set_defaults(run=set_password)
     commands.add_parser("migrate", help=migrate.__doc__).set_defaults(run=migrate)
     args = parser.parse_args(argv)
     return int(args.run(args))

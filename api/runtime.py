@@ -13,6 +13,7 @@ from assistant.assistant import DirectAssistant
 from hotline.conversations.log import ConversationLog
 from hotline.db import init_schema, make_engine, make_session_factory, read_sessions
 from hotline.notifications.setup import Notifications, build_notifications
+from hotline.security.logins import StaffLogins
 from hotline.security.sessions import SessionIssuer, development_secret
 from hotline.security.throttle import Throttle
 from hotline.settings import Settings
@@ -56,6 +57,7 @@ class Runtime:
     ratings: RatingService = field(init=False)
     notifications: Notifications = field(init=False)  # inbox, outbox, delivery worker
     ticket_links: TicketLinks = field(init=False)  # tickets proven by number + phone
+    logins: StaffLogins = field(init=False)  # staff passwords and browser sessions
     session_issuer: SessionIssuer = field(init=False)  # web / 鄂汇办 session credentials
     throttle: Throttle = field(init=False)  # rate limits (hotline/security/throttle.py)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -82,6 +84,7 @@ class Runtime:
                                      self.notifications.notifier, deadlines)
         self.ratings = RatingService(self.sessions, self.tickets)
         self.ticket_links = TicketLinks(self.sessions)
+        self.logins = StaffLogins(self.sessions)
         self.session_issuer = SessionIssuer(self.settings.SESSION_SECRET
                                             or development_secret(self.settings.VAR_DIR))
         self.throttle = Throttle(self.settings.RATE_LIMITS, self.settings.RATE_LIMIT_STORAGE,
@@ -95,7 +98,8 @@ class Runtime:
                 if self.embedder is None:
                     self.embedder = Embedder(self.settings.EMBEDDING_MODEL,
                                              self.settings.QUERY_PROMPT,
-                                             self.settings.PASSAGE_PROMPT)
+                                             self.settings.PASSAGE_PROMPT,
+                                             backend=self.settings.EMBEDDING_BACKEND)
                 tokenizer = tokenizer_for(self.knowledge)
                 index = IndexStore(self.settings.INDEX_DIR).load_current()
                 index.manifest.check(model_fingerprint=self.embedder.fingerprint,

@@ -4,8 +4,11 @@
   suggested answers, the problem list.
 - ``liaison``: a district liaison (区联络员) from the annex table. Suggested answers, and the
   tickets of their own district or that they own — no others, not even to read.
+- ``editor``: a knowledge editor (知识库编辑). Suggested answers and the problem list, to
+  turn unanswered questions into FAQ drafts (with the admin console: edit documents, FAQs,
+  the directory); no tickets.
 - ``admin``: everything, and what only a supervisor does: closing a 整改 item, marking a
-  problem group resolved, (with the consoles) the knowledge base, directory and accounts.
+  problem group resolved, (with the consoles) publishing the knowledge base, accounts.
 """
 
 from __future__ import annotations
@@ -18,22 +21,24 @@ class Role(StrEnum):
 
     STAFF = "staff"
     LIAISON = "liaison"
+    EDITOR = "editor"
     ADMIN = "admin"
 
 
 ALL = frozenset(Role)
+TICKET_WORKERS = frozenset({Role.STAFF, Role.LIAISON, Role.ADMIN})
 HOTLINE = frozenset({Role.STAFF, Role.ADMIN})
 
 SCOPES: dict[str, frozenset[Role]] = {
     "assist.suggest": ALL,
     "notifications.own": ALL,
-    "tickets.read": ALL,  # liaisons: filtered to their district (may_work_on)
-    "tickets.act": ALL,  # liaisons: their district or their own tickets only
+    "tickets.read": TICKET_WORKERS,  # liaisons: filtered to their district (may_work_on)
+    "tickets.act": TICKET_WORKERS,  # liaisons: their district or their own tickets only
     "tickets.create": HOTLINE,
     "rectifications.read": HOTLINE,
     "rectifications.callback": HOTLINE,
     "rectifications.close": frozenset({Role.ADMIN}),
-    "problems.read": HOTLINE,
+    "problems.read": frozenset({Role.STAFF, Role.EDITOR, Role.ADMIN}),
     "problems.resolve": frozenset({Role.ADMIN}),
 }
 

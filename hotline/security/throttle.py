@@ -37,6 +37,8 @@ DEFAULT_RATE_LIMITS: dict[str, str] = {
     "wechat.user": "20/minute;300/hour",
     "staff.member": "300/minute",
     "staff.auth.ip": "20/minute;100/hour",  # wrong staff keys, per address
+    "login.ip": "10/minute;50/hour",  # staff sign-in attempts, per address
+    "login.name": "5/15 minutes",  # and per account name
 }
 
 

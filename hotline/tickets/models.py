@@ -153,8 +153,9 @@ class StaffUser(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
-    role: Mapped[str] = mapped_column(String(16))  # staff | liaison | admin
+    role: Mapped[str] = mapped_column(String(16))  # staff | liaison | editor | admin
     district: Mapped[str | None] = mapped_column(String(32))  # a liaison's district
     key_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))  # argon2id, for sign-in
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
