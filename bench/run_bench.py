@@ -31,6 +31,7 @@ from knowledge.corpus import load_knowledge_base
 from retrieval.build import build_from_units, tokenizer_for
 from retrieval.calibration import Calibration
 from retrieval.embedder import Embedder
+from retrieval.errors import EmbeddingModelError
 from retrieval.index import HybridIndex
 from retrieval.manifest import IndexManifest
 from retrieval.searcher import HybridSearcher
@@ -61,6 +62,44 @@ def _time_searches(searcher: HybridSearcher, queries: list[str]) -> list[float]:
         searcher.search(query, k=5)
         timings.append((time.perf_counter() - started) * 1000)
     return timings
+
+
+def bench_query_embedding(model: str, queries: list[str], query_prompt: str | None = None,
+                          passage_prompt: str | None = None) -> list[str]:
+    """One query at a time (batch 1), sentence-transformers on torch against our onnxruntime
+    backend of the same model, alternating query by query so load hits both alike."""
+    import torch
+
+    embedders = {"torch": Embedder(model, query_prompt, passage_prompt, backend="torch")}
+    try:
+        embedders["onnx"] = Embedder(model, query_prompt, passage_prompt, backend="onnx")
+    except EmbeddingModelError as exc:
+        return [f"query embedding: onnx skipped — {exc}"]
+    for embedder in embedders.values():  # warm-up
+        for query in queries[:5]:
+            embedder.encode_queries([query])
+    timings: dict[str, list[float]] = {name: [] for name in embedders}
+    cosines = []
+    for n, query in enumerate(queries):
+        vectors = {}
+        for name in sorted(embedders, reverse=bool(n % 2)):
+            started = time.perf_counter()
+            vectors[name] = embedders[name].encode_queries([query])[0]
+            timings[name].append((time.perf_counter() - started) * 1000)
+        cosines.append(float(vectors["torch"] @ vectors["onnx"]))
+    threads = {"torch": torch.get_num_threads(), "onnx": embedders["onnx"].threads}
+    rows = [f"Query embedding, one query at a time (batch 1), {len(queries)} questions, "
+            f"alternating; min cosine onnx·torch {min(cosines):.6f}:",
+            f"{'backend':<22} {'threads':>7} {'p50 ms':>8} {'p95 ms':>8} {'mean ms':>8}"]
+    stats = {}
+    for name, label in (("torch", "torch (sentence-tr.)"), ("onnx", "onnx (fused fp32)")):
+        values = timings[name]
+        stats[name] = (percentile(values, 50), percentile(values, 95), statistics.mean(values))
+        rows.append(f"{label:<22} {threads[name]:>7} {stats[name][0]:8.1f} {stats[name][1]:8.1f} "
+                    f"{stats[name][2]:8.1f}")
+    ratio = [stats["onnx"][i] / stats["torch"][i] for i in range(3)]
+    rows.append(f"{'onnx / torch':<22} {'':>7} {ratio[0]:7.2f}x {ratio[1]:7.2f}x {ratio[2]:7.2f}x")
+    return rows
 
 
 def bench_scale(embedder: Embedder, sizes: list[int], queries: list[str]) -> list[str]:
@@ -218,6 +257,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="turns per message and path for the Rasa turn (0 skips it)")
     parser.add_argument("--only-dialogue", action="store_true",
                         help="run only the dialogue-turn benchmark")
+    parser.add_argument("--only-query-embedding", action="store_true",
+                        help="run only the query-embedding table (torch vs onnx)")
     args = parser.parse_args(argv)
     if args.only_dialogue:
         with tempfile.TemporaryDirectory() as tmp:
@@ -225,17 +266,16 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     settings = get_settings()
     queries = _queries()
-    embedder = Embedder(settings.EMBEDDING_MODEL, settings.QUERY_PROMPT, settings.PASSAGE_PROMPT)
-    embedder.encode_queries(queries[:1])
-    single = []
-    for query in queries[:50]:
-        started = time.perf_counter()
-        embedder.encode_queries([query])
-        single.append((time.perf_counter() - started) * 1000)
-    print(f"torch threads: {__import__('torch').get_num_threads()}; one query embedding: "
-          f"p50 {percentile(single, 50):.1f} ms, p95 {percentile(single, 95):.1f} ms\n")
-    print("Retrieval at scale (synthetic chunks; 1k embedded for real, larger with random "
-          "vectors):")
+    print("\n".join(bench_query_embedding(settings.EMBEDDING_MODEL, queries,
+                                          settings.QUERY_PROMPT, settings.PASSAGE_PROMPT)))
+    if args.only_query_embedding:
+        return 0
+    print()
+    # what the app uses (DXE_EMBEDDING_BACKEND): the search column includes the query embedding
+    embedder = Embedder(settings.EMBEDDING_MODEL, settings.QUERY_PROMPT, settings.PASSAGE_PROMPT,
+                        backend=settings.EMBEDDING_BACKEND)
+    print(f"Retrieval at scale ({embedder.backend} backend; synthetic chunks; 1k embedded for "
+          "real, larger with random vectors):")
     print("\n".join(bench_scale(embedder, [int(s) for s in args.sizes.split(",")], queries)))
     print()
     with tempfile.TemporaryDirectory() as tmp:

