@@ -17,6 +17,7 @@ from api.dialogue.chat import ChatService
 from api.dialogue.rasa_client import RasaClient
 from api.routes import (
     actions,
+    admin,
     assist,
     auth,
     chat,
@@ -126,6 +127,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     app.include_router(sessions.router)
     app.include_router(auth.router)  # staff sign-in (/api/auth/…)
+    app.include_router(admin.router)  # accounts and the audit log (/api/admin/…)
     app.include_router(chat.router)
     app.include_router(assist.router)
     app.include_router(health.router)

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from hotline.audit import log as audit
 from hotline.db import read_sessions
 from hotline.security.roles import Role, may_work_on
 from hotline.tickets.models import StaffUser
@@ -42,9 +43,9 @@ def _digest(key: str) -> str:
 
 
 def create_staff(sessions: sessionmaker[Session], name: str, role: str = "staff",
-                 district: str | None = None) -> tuple[StaffMember, str]:
+                 district: str | None = None, actor: str = "manage") -> tuple[StaffMember, str]:
     """A new account and its API key (the key is not stored; show it once). A liaison
-    needs the (canonical) name of their district."""
+    needs the (canonical) name of their district. ``actor`` goes in the audit log."""
     name = name.strip()
     if not name or len(name) > 64:
         raise ValueError("name must be 1–64 characters")
@@ -59,9 +60,41 @@ def create_staff(sessions: sessionmaker[Session], name: str, role: str = "staff"
             session.add(user)
             session.flush()
             member = StaffMember(user.id, user.name, user.role, user.district)
+            audit.record(session, actor, "create", "staff", user.id,
+                         after=_public(user))
     except IntegrityError as exc:
         raise ValueError(f"staff member {name!r} exists already") from exc
     return member, key
+
+
+def _public(user: StaffUser) -> dict[str, object]:
+    """What an account is, without its secrets (for the audit log and the admin list)."""
+    return {"name": user.name, "role": user.role, "district": user.district,
+            "active": bool(user.active) if user.active is not None else True,
+            "password": bool(user.password_hash)}
+
+
+def list_staff(sessions: sessionmaker[Session]) -> list[dict[str, object]]:
+    """Every account, by name, with its id and creation time."""
+    with read_sessions(sessions)() as session:
+        users = session.scalars(select(StaffUser).order_by(StaffUser.name)).all()
+        return [{"id": u.id, **_public(u), "created_at": u.created_at.isoformat()}
+                for u in users]
+
+
+def set_active(sessions: sessionmaker[Session], staff_id: int, active: bool,
+               actor: str) -> dict[str, object]:
+    """Enable or disable an account (a disabled one's key and sign-in stop working)."""
+    with sessions.begin() as session:
+        user = session.get(StaffUser, staff_id)
+        if user is None:
+            raise LookupError(f"no staff account {staff_id}")
+        before = _public(user)
+        user.active = active
+        session.flush()
+        audit.record(session, actor, "enable" if active else "disable", "staff", staff_id,
+                     before=before, after=_public(user))
+        return {"id": user.id, **_public(user), "created_at": user.created_at.isoformat()}
 
 
 def authenticate(sessions: sessionmaker[Session], key: str) -> StaffMember | None:

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from hotline.audit import log as audit
 from hotline.db import read_sessions
 from hotline.security.accounts import StaffMember
 from hotline.security.models import StaffSession
@@ -73,15 +74,19 @@ class StaffLogins:
         self.lifetime = lifetime
         self.clock = clock
 
-    def set_password(self, name: str, password: str) -> StaffMember:
-        """Give an account a (new) password; every open session of it ends."""
+    def set_password(self, name: str, password: str, actor: str = "manage") -> StaffMember:
+        """Give an account a (new) password; every open session of it ends; the audit log
+        notes who set it (never the password)."""
         check_policy(password, name)
         with self._sessions.begin() as session:
             user = session.scalar(select(StaffUser).where(StaffUser.name == name))
             if user is None:
                 raise LookupError(f"no staff account {name!r}")
+            had = bool(user.password_hash)
             user.password_hash = hash_password(password)
             self._revoke_all(session, user.id)
+            audit.record(session, actor, "password_set", "staff", user.id,
+                         before={"password": had}, after={"password": True})
             return _member(user)
 
     def login(self, name: str, password: str) -> SignedIn:
@@ -130,7 +135,7 @@ class StaffLogins:
             raise LoginFailed()
         if hmac.compare_digest(old.encode(), new.encode()):
             raise ValueError("新密码不能与旧密码相同 / the new password must differ")
-        self.set_password(user.name, new)
+        self.set_password(user.name, new, actor=member.name)
 
     def _revoke_all(self, session: Session, staff_id: int) -> None:
         session.execute(update(StaffSession).where(

@@ -40,6 +40,8 @@ SCOPES: dict[str, frozenset[Role]] = {
     "rectifications.close": frozenset({Role.ADMIN}),
     "problems.read": frozenset({Role.STAFF, Role.EDITOR, Role.ADMIN}),
     "problems.resolve": frozenset({Role.ADMIN}),
+    "accounts.manage": frozenset({Role.ADMIN}),
+    "audit.read": frozenset({Role.ADMIN}),
 }
 
 
