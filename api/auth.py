@@ -50,7 +50,7 @@ def current_staff(request: Request, credentials: Annotated[
                                 headers={"WWW-Authenticate": "Bearer"})
         throttle(runtime, "staff.member", str(member.id))
         return member
-    member = authenticate(runtime.sessions, credentials.credentials)
+    member = authenticate(runtime.reads, credentials.credentials)
     if member is None:  # wrong keys count per address: guessing gets a 429 soon
         throttle(runtime, "staff.auth.ip", client_ip(request))
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "密钥无效或已停用 / invalid API key",

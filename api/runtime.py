@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from assistant.assistant import DirectAssistant
+from hotline.audit.log import AuditLog
 from hotline.conversations.log import ConversationLog
 from hotline.db import init_schema, make_engine, make_session_factory, read_sessions
 from hotline.notifications.setup import Notifications, build_notifications
@@ -53,6 +54,7 @@ class Runtime:
     searcher: HybridSearcher | None
     index_state: IndexState
     reads: sessionmaker = field(init=False)  # the read path of sessions
+    audit: AuditLog = field(init=False)
     tickets: TicketService = field(init=False)
     ratings: RatingService = field(init=False)
     notifications: Notifications = field(init=False)  # inbox, outbox, delivery worker
@@ -79,6 +81,7 @@ class Runtime:
         deadlines = DeadlinePolicy.from_config(self.settings.TICKET_DEADLINES,
                                                self.settings.RECTIFICATION_WORKING_DAYS)
         self.reads = read_sessions(self.sessions)  # SELECT-only sessions: never lock writers
+        self.audit = AuditLog(self.sessions)  # who changed what (read by admins)
         self.notifications = build_notifications(self.settings, self.sessions)
         self.tickets = TicketService(self.sessions, lambda: self.knowledge.directory,
                                      self.notifications.notifier, deadlines)

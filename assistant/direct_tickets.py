@@ -15,7 +15,7 @@ from assistant.choices import human_button, rating_buttons
 from assistant.contact_info import find_company, normalize_phone
 from assistant.shapes import DialogueTurn, Handoff, RatingPrompt, Reply, TicketCard
 from hotline.conversations.log import ConversationLog
-from hotline.security.throttle import RateLimited, Throttle
+from hotline.security.throttle import Throttle
 from hotline.tickets.messages import (
     NO_TICKETS,
     TOO_MANY_TICKETS,
@@ -93,9 +93,7 @@ class DirectTickets:
         question = next((t.text for t in reversed(history) if t.outcome in _QUESTION_OUTCOMES),
                         "（企业要求人工服务，未说明具体问题）")
         excerpt = "\n".join(f"企业：{t.text}" for t in history[-8:])
-        try:
-            self.throttle.hit("ticket.session", session_id)
-        except RateLimited:
+        if not self.throttle.allows("ticket.session", session_id):
             return DialogueTurn(replies=[Reply(text=TOO_MANY_TICKETS)], intent="request_human",
                                 outcome="dialogue")
         ticket = self.tickets.open(NewTicket(

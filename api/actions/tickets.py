@@ -14,7 +14,6 @@ from api.actions.payloads import utter_turn
 from assistant import intent_rules
 from assistant.choices import as_rasa, human_button, rating_buttons
 from assistant.payloads import PAYLOAD_KEY
-from hotline.security.throttle import RateLimited
 from hotline.tickets.messages import (
     NO_TICKETS,
     TOO_MANY_TICKETS,
@@ -79,9 +78,7 @@ class ActionCreateTicket(RuntimeAction):
                         excerpt=excerpt_of(tracker))
         reset = [SlotSet("district", None), SlotSet("company", None), SlotSet("phone", None),
                  SlotSet("handoff_error", None)]
-        try:
-            self._runtime.throttle.hit("ticket.session", tracker.sender_id)
-        except RateLimited:
+        if not self._runtime.throttle.allows("ticket.session", tracker.sender_id):
             dispatcher.utter_message(text=TOO_MANY_TICKETS)
             return reset
         ticket = await run_in_threadpool(self._runtime.tickets.open, new)

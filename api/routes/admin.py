@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from api.auth import require
 from api.deps import RuntimeDep
 from api.schemas import MAX_DB_ID, MAX_OFFSET
-from hotline.audit.log import AuditLog, to_csv
+from hotline.audit.log import to_csv
 from hotline.security.accounts import StaffMember, create_staff, list_staff, set_active
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
@@ -77,7 +77,7 @@ async def read_audit(runtime: RuntimeDep, admin: AuditReader,
                      limit: Annotated[int, Query(ge=1, le=1000)] = 200,
                      offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> dict[str, Any]:
     """Changes, newest first: who, when, what, before and after."""
-    entries = await run_in_threadpool(AuditLog(runtime.sessions).entries, kind, limit, offset)
+    entries = await run_in_threadpool(runtime.audit.entries, kind, limit, offset)
     return {"data": [{**asdict(e), "at": e.at.isoformat()} for e in entries],
             "count": len(entries)}
 
@@ -86,6 +86,6 @@ async def read_audit(runtime: RuntimeDep, admin: AuditReader,
 async def export_audit(runtime: RuntimeDep, admin: AuditReader,
                        kind: Annotated[str | None, Query(max_length=32)] = None) -> Response:
     """The audit log as CSV (the newest 100,000 changes)."""
-    entries = await run_in_threadpool(AuditLog(runtime.sessions).entries, kind, 100_000, 0)
+    entries = await run_in_threadpool(runtime.audit.entries, kind, 100_000, 0)
     return Response(to_csv(entries), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'})

@@ -97,9 +97,11 @@ def set_active(sessions: sessionmaker[Session], staff_id: int, active: bool,
         return {"id": user.id, **_public(user), "created_at": user.created_at.isoformat()}
 
 
-def authenticate(sessions: sessionmaker[Session], key: str) -> StaffMember | None:
-    """The active account holding ``key``, if any (a read: never waits for a writer)."""
-    with read_sessions(sessions)() as session:
+def authenticate(reads: sessionmaker[Session], key: str) -> StaffMember | None:
+    """The active account holding ``key``, if any. ``reads``: a read-only session factory
+    (``Runtime.reads``, :func:`hotline.db.read_sessions`), so it never waits for a writer;
+    it runs on every staff request."""
+    with reads() as session:
         user = session.scalar(select(StaffUser).where(StaffUser.key_sha256 == _digest(key),
                                                       StaffUser.active.is_(True)))
         return StaffMember(user.id, user.name, user.role, user.district) if user else None

@@ -83,6 +83,15 @@ class Throttle:
         except Exception:  # storage down: let the request through, loudly
             log.exception("rate limit storage failed (%s); not throttling", scope)
 
+    def allows(self, scope: str, key: str) -> bool:
+        """Count one hit, answering whether it is within the limits (for callers that reply
+        politely instead of raising)."""
+        try:
+            self.hit(scope, key)
+        except RateLimited:
+            return False
+        return True
+
     def clear(self, scope: str, key: str) -> None:
         """Forget ``key``'s hits in ``scope`` (e.g. after a successful proof)."""
         for item in self.limits.get(scope, []):

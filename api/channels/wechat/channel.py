@@ -22,7 +22,7 @@ from api.channels.wechat.quota import SendQuota
 from api.channels.wechat.security import MessageCipher
 from api.channels.wechat.storage import make_storage
 from api.schemas import MAX_TEXT_CHARS, ChatRequest
-from hotline.security.throttle import RateLimited, Throttle
+from hotline.security.throttle import Throttle
 from hotline.settings import WeChatConfig
 
 log = logging.getLogger(__name__)
@@ -118,9 +118,8 @@ class WeChatChannel:
             text = options.get(text, text)  # "1" → the payload of option 1
             if len(text) > MAX_TEXT_CHARS:
                 return [TOO_LONG]
-            try:  # per user: WeChat's servers relay everybody, so an address means nothing
-                self.throttle.hit("wechat.user", openid)
-            except RateLimited:
+            # per user: WeChat's servers relay everybody, so an address means nothing
+            if not self.throttle.allows("wechat.user", openid):
                 return [TOO_FAST]
             try:
                 request = ChatRequest(session_id=SESSION_PREFIX + openid, text=text,
