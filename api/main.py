@@ -15,6 +15,7 @@ from api.actions.executor import build_executor
 from api.channels import ehuiban, wechat
 from api.dialogue.chat import ChatService
 from api.dialogue.rasa_client import RasaClient
+from api.observability.metrics import Metrics, RequestMetricsMiddleware
 from api.routes import (
     actions,
     admin,
@@ -28,6 +29,7 @@ from api.routes import (
     staff,
     tickets,
 )
+from api.routes import metrics as metrics_route
 from api.runtime import Runtime
 from api.web import router as web_router
 from api.web.cors import install_cors
@@ -78,7 +80,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         config = settings or app.state.runtime.settings
         app.state.dialogue = RasaClient(config.RASA_URL, config.RASA_JWT_SECRET,
                                         config.RASA_TIMEOUT_SECONDS) if config.RASA_URL else None
-        app.state.chat = ChatService(app.state.runtime, app.state.dialogue)
+        app.state.chat = ChatService(app.state.runtime, app.state.dialogue,
+                                     on_turn=metrics.count_turn)
         wechat.start(app, config)  # app.state.wechat: None unless WECHAT_TOKEN is set
         notices = app.state.runtime.notifications
         if getattr(app.state.wechat, "can_deliver", False):  # enterprises on WeChat hear there
@@ -103,6 +106,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     app = FastAPI(title="店小二 API", version="0.1.0", lifespan=lifespan,
                   description="武汉市科技局“店小二”企业服务助手")
+    metrics = Metrics(lambda: getattr(app.state, "runtime", None))
+    app.state.metrics = metrics
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -131,6 +136,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(chat.router)
     app.include_router(assist.router)
     app.include_router(health.router)
+    app.include_router(metrics_route.router)  # Prometheus (/metrics)
     app.include_router(actions.router)
     app.include_router(web_router)  # the H5 chat page at /chat
     app.include_router(tickets.router)
@@ -145,4 +151,5 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
                        path_limits={"/webhook/actions": limits.ACTION_MAX_BODY_BYTES})
     install_cors(app, limits.CORS_ORIGINS)  # closed unless DXE_CORS_ORIGINS lists origins
     app.add_middleware(SecurityHeadersMiddleware, https=limits.HTTPS)
+    app.add_middleware(RequestMetricsMiddleware, metrics=metrics)  # times everything above
     return app

@@ -69,9 +69,13 @@ def serve(args: argparse.Namespace) -> int:
     """Serve the API with uvicorn."""
     import uvicorn
 
+    from api.observability.logs import logging_config
+
     settings = get_settings()
+    config = logging_config(settings.LOG_FORMAT, settings.LOG_LEVEL)
     uvicorn.run("api.main:create_app", factory=True, host=args.host or settings.HOST,
-                port=args.port or settings.PORT, log_level="info")
+                port=args.port or settings.PORT, log_config=config,
+                log_level=settings.LOG_LEVEL.lower())
     return 0
 
 

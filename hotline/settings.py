@@ -234,6 +234,14 @@ class Settings(BaseSettings):
     HTTPS: bool = Field(
         default=False,
         description="the deployment is served over HTTPS: send Strict-Transport-Security")
+    # operations (api/observability): Prometheus metrics and logs
+    METRICS_TOKEN: str | None = Field(
+        default=None,
+        description="bearer token for GET /metrics; unset = only clients on this machine "
+                    "(127.0.0.1 / ::1) may scrape")
+    LOG_FORMAT: Literal["json", "text"] = Field(
+        default="text", description="json: one masked JSON object per line (log stores)")
+    LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO")
     # the H5 chat page (api/web/router.py)
     EMBED_FRAME_ANCESTORS: str = Field(
         default="'self'",

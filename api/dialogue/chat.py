@@ -7,6 +7,7 @@ every channel gets the same dialogue, answers, citations, handoff and ratings.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from starlette.concurrency import run_in_threadpool
 
@@ -31,9 +32,11 @@ def to_answer(composed: ComposedAnswer | None) -> Answer | None:
 class ChatService:
     """Answers one message: Rasa decides; the direct assistant stands in when Rasa cannot."""
 
-    def __init__(self, runtime: Runtime, dialogue: RasaClient | None) -> None:
+    def __init__(self, runtime: Runtime, dialogue: RasaClient | None,
+                 on_turn: Callable[[str, str], None] | None = None) -> None:
         self.runtime = runtime
         self.dialogue = dialogue
+        self.on_turn = on_turn  # (channel, outcome) of every turn, e.g. for metrics
 
     async def handle(self, request: ChatRequest) -> ChatResponse:
         """The assistant's response to one message."""
@@ -48,6 +51,8 @@ class ChatService:
                       answer: Answer | None) -> int | None:
         """Store the turn (what was asked, what was decided, the first citation)."""
         top = answer.citations[0] if answer and answer.citations else None
+        if self.on_turn is not None:
+            self.on_turn(request.channel, outcome)
         return await run_in_threadpool(
             self.runtime.conversation_log.record, session_id=request.session_id,
             channel=request.channel, text=request.text, intent=intent, outcome=outcome,
