@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import bm25s
 import faiss
@@ -22,6 +23,31 @@ _UNITS_FILE = "units.jsonl"
 _BM25_DIR = "bm25"
 _DF_FILE = "document_frequency.json"
 MANIFEST_FILE = "manifest.json"
+
+
+# Exact (flat) search below this many units; HNSW graph search from here on. Measured
+# (make bench): at 100k units flat costs ≈ 24 ms a query on one core, HNSW ≈ 0.3 ms with
+# recall@10 of 1.00 against exact on clustered vectors; below ~20k flat is fast enough
+# and exact, and builds instantly.
+HNSW_MIN_UNITS = 20_000
+HNSW_NEIGHBOURS = 32  # M: graph degree
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 96  # ≥ the searcher's 50 candidates
+DenseKind = Literal["auto", "flat", "hnsw"]
+
+
+def dense_index(vectors: np.ndarray, kind: DenseKind = "auto") -> faiss.Index:
+    """A FAISS inner-product index over unit vectors: flat (exact) or HNSW (graph)."""
+    dimension = vectors.shape[1]
+    if kind == "flat" or (kind == "auto" and vectors.shape[0] < HNSW_MIN_UNITS):
+        index: faiss.Index = faiss.IndexFlatIP(dimension)
+    else:
+        graph = faiss.IndexHNSWFlat(dimension, HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
+        graph.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        graph.hnsw.efSearch = HNSW_EF_SEARCH
+        index = graph
+    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,12 +75,11 @@ class HybridIndex:
     @classmethod
     def create(cls, units: Sequence[IndexUnit], vectors: np.ndarray,
                unit_tokens: Sequence[list[str]], manifest: IndexManifest,
-               show_progress: bool = False) -> HybridIndex:
+               show_progress: bool = False, dense_kind: DenseKind = "auto") -> HybridIndex:
         """Build both indexes from embedded, tokenised units."""
         if vectors.ndim != 2 or vectors.shape[0] != len(units):
             raise ValueError("one vector per unit is required")
-        dense = faiss.IndexFlatIP(vectors.shape[1])
-        dense.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        dense = dense_index(vectors, dense_kind)
         sparse = bm25s.BM25()
         sparse.index([tokens or [""] for tokens in unit_tokens], show_progress=show_progress)
         chunk_tokens: dict[str, set[str]] = {}
