@@ -57,9 +57,10 @@ fingerprint() {
                 -not -path '*/__pycache__/*' -print0 \
             | LC_ALL=C sort -z | xargs -0 sha256sum
         sha256sum config.yml requirements-rasa.txt
-        # ≈ 0.5 s for the 470 MB model; a re-export with other weights retrains Rasa
+        # ≈ 0.5 s for the 470 MB weights; a re-export with other weights retrains Rasa
         if [[ -d "$ONNX_DIR" ]]; then
             sha256sum "$ONNX_DIR/model.onnx" "$ONNX_DIR/tokenizer.json"
+            if [[ -f "$ONNX_DIR/model.onnx.data" ]]; then sha256sum "$ONNX_DIR/model.onnx.data"; fi
         fi
     } | sha256sum | cut -d' ' -f1
 }

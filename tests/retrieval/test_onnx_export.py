@@ -127,3 +127,25 @@ def test_check_fails_the_build_below_the_threshold(exported_model: Path,
 def test_missing_source_model_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(OnnxExportError, match="make setup"):
         export_onnx(tmp_path)
+
+
+def test_the_weights_are_external_and_memory_mapped(exported_model: Path) -> None:
+    """model.onnx holds the graph only; onnxruntime maps model.onnx.data instead of copying
+    it: a session's resident memory stays far below the weights' size."""
+    import subprocess
+    import sys
+
+    folder = onnx_dir(exported_model)
+    weights = (folder / "model.onnx.data").stat().st_size
+    assert (folder / "model.onnx").stat().st_size < weights / 100
+    probe = (
+        "import sys, onnxruntime as ort\n"
+        "def rss():\n"
+        "    return next(int(l.split()[1]) * 1024 for l in open('/proc/self/status')\n"
+        "                if l.startswith('VmRSS'))\n"
+        "before = rss()\n"
+        "session = ort.InferenceSession(sys.argv[1], providers=['CPUExecutionProvider'])\n"
+        "print(rss() - before)\n")
+    grown = int(subprocess.run([sys.executable, "-c", probe, str(folder / "model.onnx")],
+                               capture_output=True, text=True, check=True).stdout)
+    assert grown < weights / 2, (grown, weights)
