@@ -92,8 +92,8 @@ def test_conversations_rates_votes_and_ratings_per_beijing_day(
     assert board.summary["satisfaction_rate"] == 0.6 and board.summary["messages"] == 6
 
 
-def test_on_time_rates_count_working_days_not_calendar_days(
-        sessions: sessionmaker[Session], knowledge) -> None:  # type: ignore[no-untyped-def]
+def test_on_time_rates_count_working_days_not_calendar_days(  # type: ignore[no-untyped-def]
+        sessions: sessionmaker[Session], knowledge) -> None:
     clock = Clock(at(9, 30, 10))  # 国庆: 10月1–8日 off, Saturday 10月11日 a working day
     tickets = TicketService(sessions, lambda: knowledge.directory, Silent(),
                             DeadlinePolicy.from_config(), clock=clock)
