@@ -2,6 +2,18 @@
 // served from /admin/assets/) draws on canvas. Every text from the server or a person is
 // rendered with textContent / createElement, never parsed as HTML.
 
+// ECharts clears its chart container by assigning it an empty HTML string. Under Trusted Types (the CSP
+// allows only this "default" policy) that needs a policy: this one lets exactly the empty
+// string through; any other HTML is refused.
+if (window.trustedTypes && window.trustedTypes.createPolicy) {
+  window.trustedTypes.createPolicy("default", {
+    createHTML: (value) => {
+      if (value === "") return "";
+      throw new TypeError("HTML strings are not allowed on this page");
+    },
+  });
+}
+
 const CSRF_KEY = "dxe.admin.csrf";
 const DAY_MS = 86400000;
 const ROLE_LABELS = { staff: "热线坐席", liaison: "区联络员", editor: "知识库编辑", admin: "管理员" };
