@@ -12,6 +12,11 @@ ARGS ?=
 
 RASA      := .venv-rasa/bin/rasa
 RASA_MODEL := var/rasa/models/dianxiaoer.tar.gz
+# ECharts for the admin console's dashboard, from npm, served from this origin (no CDN).
+# The sha256 of dist/echarts.min.js is pinned here and in api/web/admin.py.
+ECHARTS_VERSION := 5.6.0
+ECHARTS_SHA256  := bf4a223524e40b77c304bec67e1222cf551f14880cf42c69dc046558e11c07b1
+ECHARTS_JS      := var/vendor/echarts.min.js
 
 export HF_HUB_OFFLINE := 1
 export RASA_TELEMETRY_ENABLED := false
@@ -21,7 +26,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: help setup run test check eval bench lint clean rasa-eval browser
+.PHONY: help setup run test check eval bench lint clean rasa-eval browser vendor
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -36,13 +41,25 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-setup: $(STAMP) ## install both environments, build the model, the index and the Rasa model (only what changed)
+setup: $(STAMP) vendor ## install both environments, build the model, the index and the Rasa model (only what changed)
 	$(PY) -m api.manage build-model
 	# the fused fp32 ONNX export of the model, for Rasa's dense featurizer (only if it changed)
 	$(PY) -m api.manage build-onnx
 	$(PY) -m api.manage build-index
 	# .venv-rasa (Python 3.10), NLU data generated from the directory, training if bot/ changed
 	bash bot/scripts/train.sh
+
+vendor: ## ECharts from npm into var/vendor/ (checked against its pinned sha256; only when missing or changed)
+	@if echo "$(ECHARTS_SHA256)  $(ECHARTS_JS)" | sha256sum --check --quiet - >/dev/null 2>&1; then \
+		echo "vendor: $(ECHARTS_JS) is ECharts $(ECHARTS_VERSION), nothing to do"; exit 0; fi; \
+	command -v npm >/dev/null || { echo "vendor: npm is missing. Install Node.js and npm (e.g. apt-get install npm): the admin console's charts need ECharts $(ECHARTS_VERSION) from the npm registry"; exit 1; }; \
+	set -e; mkdir -p var/npm var/vendor; \
+	(cd var/npm && npm pack --silent echarts@$(ECHARTS_VERSION) >/dev/null); \
+	tar -xzf var/npm/echarts-$(ECHARTS_VERSION).tgz -C var/npm package/dist/echarts.min.js; \
+	echo "$(ECHARTS_SHA256)  var/npm/package/dist/echarts.min.js" | sha256sum --check --quiet - \
+		|| { echo "vendor: echarts-$(ECHARTS_VERSION)/dist/echarts.min.js does not match the pinned sha256"; exit 1; }; \
+	cp var/npm/package/dist/echarts.min.js $(ECHARTS_JS).tmp && mv $(ECHARTS_JS).tmp $(ECHARTS_JS); \
+	echo "vendor: ECharts $(ECHARTS_VERSION) → $(ECHARTS_JS)"
 
 run: setup ## set up if needed, then serve Rasa (127.0.0.1:5005) and the API (127.0.0.1:8000)
 	$(PY) -m api.manage run

@@ -22,16 +22,19 @@ from api.routes import (
     assist,
     auth,
     chat,
+    dashboard,
     health,
     notifications,
     problems,
     sessions,
     staff,
     tickets,
+    trace,
 )
 from api.routes import metrics as metrics_route
 from api.runtime import Runtime
 from api.web import router as web_router
+from api.web.admin import router as admin_web_router
 from api.web.cors import install_cors
 from api.web.limits import BodySizeLimitMiddleware
 from api.web.security_headers import SecurityHeadersMiddleware
@@ -133,6 +136,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(sessions.router)
     app.include_router(auth.router)  # staff sign-in (/api/auth/…)
     app.include_router(admin.router)  # accounts and the audit log (/api/admin/…)
+    app.include_router(dashboard.router)  # the admin console's statistics
+    app.include_router(trace.router)  # 试一试: a question's decision trace
+    app.include_router(admin_web_router)  # the admin console's page at /admin
     app.include_router(chat.router)
     app.include_router(assist.router)
     app.include_router(health.router)

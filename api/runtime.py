@@ -14,6 +14,7 @@ from hotline.audit.log import AuditLog
 from hotline.conversations.log import ConversationLog
 from hotline.db import init_schema, make_engine, make_session_factory, read_sessions
 from hotline.notifications.setup import Notifications, build_notifications
+from hotline.reports.dashboard import DashboardReports
 from hotline.security.logins import StaffLogins
 from hotline.security.sessions import SessionIssuer, development_secret
 from hotline.security.throttle import Throttle
@@ -55,6 +56,7 @@ class Runtime:
     index_state: IndexState
     reads: sessionmaker = field(init=False)  # the read path of sessions
     audit: AuditLog = field(init=False)
+    reports: DashboardReports = field(init=False)  # the admin console's statistics
     tickets: TicketService = field(init=False)
     ratings: RatingService = field(init=False)
     notifications: Notifications = field(init=False)  # inbox, outbox, delivery worker
@@ -82,6 +84,7 @@ class Runtime:
                                                self.settings.RECTIFICATION_WORKING_DAYS)
         self.reads = read_sessions(self.sessions)  # SELECT-only sessions: never lock writers
         self.audit = AuditLog(self.sessions)  # who changed what (read by admins)
+        self.reports = DashboardReports(self.sessions)  # the admin console's dashboard
         self.notifications = build_notifications(self.settings, self.sessions)
         self.tickets = TicketService(self.sessions, lambda: self.knowledge.directory,
                                      self.notifications.notifier, deadlines)

@@ -22,9 +22,21 @@ from assistant.routing import may_answer_first
 from knowledge.corpus import ANNEX_TITLE, KnowledgeBase
 from knowledge.directory import HeardPlace, Liaison
 from knowledge.referrals import match_referral
-from retrieval.searcher import HybridSearcher
+from retrieval.searcher import HybridSearcher, SearchResult
 
 REFERRAL_OVERRIDE = 0.9  # confidence needed to answer a message that names another agency's topic
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyTrace:
+    """How :meth:`DirectAssistant.policy` decided (shown by the admin console's 试一试)."""
+
+    result: SearchResult | None  # None: the knowledge base is unavailable
+    answer_threshold: float  # the calibrated answer threshold
+    threshold: float  # the one applied (raised to REFERRAL_OVERRIDE for another agency's topic)
+    referral: str | None  # the other agency's topic the message names
+    confidence: float  # calibrated confidence of the composed answer (0 without one)
+    reason: str  # why, in a sentence
 
 
 @dataclass(slots=True)
@@ -36,6 +48,7 @@ class AssistantTurn:
     buttons: list[tuple[str, str]] = field(default_factory=list)
     answer: ComposedAnswer | None = None
     outcome: str = "answered"  # answered | declined | referred | liaison | smalltalk | handoff
+    trace: PolicyTrace | None = None  # set by policy(): the search and the threshold applied
 
 
 class DirectAssistant:
@@ -171,26 +184,40 @@ class DirectAssistant:
         return turn if turn.outcome == "answered" else None
 
     def policy(self, text: str) -> AssistantTurn:
-        """An answer from the knowledge base, a referral, or an honest decline."""
+        """An answer from the knowledge base, a referral, or an honest decline; the turn's
+        ``trace`` says how it was decided."""
         if self.searcher is None:
+            trace = PolicyTrace(None, self.answer_threshold, self.answer_threshold, None, 0.0,
+                                "知识库（检索索引）不可用")
             return AssistantTurn("ask_policy", [
                 "抱歉，知识库暂时不可用，我现在没法可靠地回答政策问题。您可以转人工，"
-                "或问我所在区的包区联系人。"], buttons=[HUMAN_CHOICE], outcome="declined")
+                "或问我所在区的包区联系人。"], buttons=[HUMAN_CHOICE], outcome="declined",
+                trace=trace)
         result = self.searcher.search(text, k=5)
         composed = compose_answer(self.knowledge, result, self.faq_verbatim_similarity)
         referral = match_referral(text, self.knowledge.referrals)
         # Another agency's topic is referred unless the knowledge base answers it outright.
         threshold = max(self.answer_threshold, REFERRAL_OVERRIDE) if referral else \
             self.answer_threshold
+        confidence = composed.confidence if composed is not None else 0.0
+
+        def traced(reason: str) -> PolicyTrace:
+            return PolicyTrace(result, self.answer_threshold, threshold,
+                               referral.topic if referral else None, confidence, reason)
+
         if composed is not None and composed.confidence >= threshold:
             return AssistantTurn("ask_policy", [composed.text], answer=composed,
-                                 buttons=[HUMAN_CHOICE])
+                                 buttons=[HUMAN_CHOICE], trace=traced(
+                                     f"校准置信度 {confidence:.3f} ≥ 阈值 {threshold:.3f}，作答"))
         if referral is not None:
             return AssistantTurn("out_of_scope", [
                 f"这个问题属于{referral.topic}方面，不在市科技局的职责范围内，我不便作答。"
-                f"{referral.referral}"], outcome="referred")
+                f"{referral.referral}"], outcome="referred", trace=traced(
+                    f"涉及{referral.topic}（其他部门职责），置信度 {confidence:.3f} 未达"
+                    f"其他部门话题的作答门槛 {threshold:.3f}，转介"))
+        reason = (f"校准置信度 {confidence:.3f} < 阈值 {threshold:.3f}，拒答" if composed
+                  else "没有检索到任何候选，拒答")
         return AssistantTurn("out_of_scope", [
             "抱歉，我在市科技局的政策和办事指南里没有找到可靠的答案，不想给您不准确的信息。"
             "可以换个说法再问，或者转人工，由您所在区的包区联系人跟进。"],
-            buttons=[HUMAN_CHOICE], outcome="declined")
-
+            buttons=[HUMAN_CHOICE], outcome="declined", trace=traced(reason))

@@ -38,6 +38,8 @@ class SearchHit:
     dense_gap: float = 0.0  # lead of ``dense`` over the best other candidate's
     query: QueryTraits = field(default_factory=lambda: QueryTraits(0.0, 0.0, False))
     confidence: float = 0.0  # calibrated probability that this chunk answers the query
+    dense_rank: int = 0  # 1-based rank by ``dense`` among the candidates
+    sparse_rank: int | None = None  # 1-based rank by BM25 (None: no query token matched)
 
     @property
     def features(self) -> tuple[float, ...]:
@@ -126,6 +128,9 @@ class HybridSearcher:
         ordered = sorted(candidates, key=lambda chunk: fused[chunk], reverse=True)
         first_dense, first_sparse = next(iter(dense_first), None), next(iter(sparse), None)
         by_dense = sorted(candidates, key=lambda chunk: dense[chunk], reverse=True)
+        dense_rank = {chunk: rank for rank, chunk in enumerate(by_dense, start=1)}
+        sparse_rank = {chunk: rank for rank, chunk in enumerate(
+            sorted(sparse, key=lambda chunk: sparse[chunk], reverse=True), start=1)}
         traits = query_traits(text, self.referrals)
         hits = []
         for position, chunk in enumerate(ordered[:max(k, 2)]):
@@ -138,7 +143,8 @@ class HybridSearcher:
                 chunk_id=chunk, score=fused[chunk], dense=dense[chunk],
                 sparse=sparse.get(chunk, 0.0), coverage=self._coverage(tokens, chunk),
                 best_unit=best_units[chunk], gap=gap, agreement=agreement,
-                dense_gap=dense_gap, query=traits)
+                dense_gap=dense_gap, query=traits, dense_rank=dense_rank[chunk],
+                sparse_rank=sparse_rank.get(chunk))
             hits.append(replace(hit, confidence=self.calibration.confidence(hit.features)))
         return SearchResult(query, hits[:k])
 

@@ -7,7 +7,9 @@ every channel gets the same dialogue, answers, citations, handoff and ratings.
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
 
@@ -16,7 +18,9 @@ from api.dialogue.responses import to_turn
 from api.runtime import Runtime
 from api.schemas import Answer, Button, ChatRequest, ChatResponse, Reply
 from assistant.answers import ComposedAnswer
+from assistant.assistant import AssistantTurn
 from assistant.direct_tickets import DirectTickets
+from assistant.shapes import DialogueTurn
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +31,25 @@ def to_answer(composed: ComposedAnswer | None) -> Answer | None:
         return None
     return Answer(confidence=composed.confidence,
                   citations=list(composed.citations))
+
+
+def _replies(turn: AssistantTurn) -> list[Reply]:
+    """The direct assistant's texts as replies, its buttons on the last one."""
+    replies = [Reply(text=text) for text in turn.texts]
+    replies[-1].buttons = [Button(title=title, payload=payload) for title, payload in turn.buttons]
+    return replies
+
+
+REHEARSAL_PREFIX = "try:"  # the conversations of 试一试: never recorded
+
+
+@dataclass(frozen=True, slots=True)
+class Rehearsal:
+    """The turn a first message would get, and the outcome the path that answered reported
+    (None: a Rasa response of its own, such as the handoff form's first question)."""
+
+    response: ChatResponse
+    outcome: str | None
 
 
 class ChatService:
@@ -47,6 +70,26 @@ class ChatService:
                 log.warning("dialogue server unavailable, answering directly: %s", exc)
         return await self._direct(request)
 
+    async def rehearse(self, text: str) -> Rehearsal:
+        """What a new web conversation would be answered for ``text`` (the admin console's
+        试一试): the same path as :meth:`handle`, in a throwaway conversation, recorded
+        nowhere; without Rasa the direct assistant answers, but no ticket is opened."""
+        request = ChatRequest.model_construct(
+            session_id=f"{REHEARSAL_PREFIX}{secrets.token_hex(8)}", text=text, channel="web")
+        if self.dialogue is not None:
+            try:
+                turn, intent = await self._dialogue_turn(request, self.dialogue)
+                return Rehearsal(ChatResponse(
+                    session_id=request.session_id, replies=turn.replies, intent=intent,
+                    answer=turn.answer, handoff=turn.handoff, tickets=turn.tickets,
+                    rating=turn.rating), turn.outcome)
+            except DialogueUnavailable as exc:
+                log.warning("dialogue server unavailable, rehearsing directly: %s", exc)
+        direct = await run_in_threadpool(self.runtime.assistant().respond, text)
+        return Rehearsal(ChatResponse(session_id=request.session_id, replies=_replies(direct),
+                                      intent=direct.intent, answer=to_answer(direct.answer),
+                                      degraded=True), direct.outcome)
+
     async def _record(self, request: ChatRequest, intent: str | None, outcome: str,
                       answer: Answer | None) -> int | None:
         """Store the turn (what was asked, what was decided, the first citation)."""
@@ -59,12 +102,17 @@ class ChatService:
             confidence=answer.confidence if answer else None,
             top_doc_id=top.doc_id if top else None, top_section=top.section if top else None)
 
-    async def _through_dialogue(self, request: ChatRequest,
-                                dialogue: RasaClient) -> ChatResponse:
+    async def _dialogue_turn(self, request: ChatRequest, dialogue: RasaClient
+                             ) -> tuple[DialogueTurn, str | None]:
+        """Rasa's turn for the message, and the intent it recognised."""
         messages = await dialogue.send(request.session_id, request.text,
                                        {"channel": request.channel})
         turn = to_turn(messages)
-        intent = turn.intent or await dialogue.latest_intent(request.session_id)
+        return turn, turn.intent or await dialogue.latest_intent(request.session_id)
+
+    async def _through_dialogue(self, request: ChatRequest,
+                                dialogue: RasaClient) -> ChatResponse:
+        turn, intent = await self._dialogue_turn(request, dialogue)
         turn_id = await self._record(request, intent, turn.outcome or "dialogue", turn.answer)
         return ChatResponse(session_id=request.session_id, replies=turn.replies, intent=intent,
                             answer=turn.answer, handoff=turn.handoff, turn_id=turn_id,
@@ -84,9 +132,7 @@ class ChatService:
                                 degraded=True, turn_id=turn_id, tickets=handled.tickets,
                                 rating=handled.rating)
         turn = await run_in_threadpool(self.runtime.assistant().respond, request.text)
-        replies = [Reply(text=text) for text in turn.texts]
-        replies[-1].buttons = [Button(title=title, payload=payload)
-                               for title, payload in turn.buttons]
+        replies = _replies(turn)
         answer = to_answer(turn.answer)
         turn_id = await self._record(request, turn.intent, turn.outcome, answer)
         return ChatResponse(session_id=request.session_id, replies=replies, intent=turn.intent,

@@ -54,6 +54,14 @@ class RasaClient:
         name = intent.get("name")
         return str(name) if name else None
 
+    async def parse(self, text: str) -> dict[str, Any]:
+        """NLU alone (``POST /model/parse``): intent, its ranking and the entities; no
+        conversation is touched."""
+        data = await self._request("POST", "/model/parse", json={"text": text})
+        if not isinstance(data, dict):
+            raise DialogueUnavailable("unexpected answer from the dialogue server")
+        return data
+
     async def status(self) -> str:
         """The loaded model's file name; raises :class:`DialogueUnavailable` when down."""
         data = await self._request("GET", "/status")

@@ -41,7 +41,7 @@ class AuditRecord:
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value: object) -> str:
+def csv_cell(value: object) -> str:
     """A CSV cell a spreadsheet will not run as a formula."""
     text = str(value)
     return "'" + text if text.startswith(_FORMULA_START) else text
@@ -85,7 +85,7 @@ def to_csv(records: Iterable[AuditRecord]) -> str:
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
     for item in records:
-        writer.writerow([_cell(cell) for cell in (
+        writer.writerow([csv_cell(cell) for cell in (
             item.id, item.at.isoformat(), item.actor, item.action, item.subject_kind,
             item.subject_id, _json(item.before) or "", _json(item.after) or "")])
     return out.getvalue()

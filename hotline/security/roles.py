@@ -42,6 +42,8 @@ SCOPES: dict[str, frozenset[Role]] = {
     "problems.resolve": frozenset({Role.ADMIN}),
     "accounts.manage": frozenset({Role.ADMIN}),
     "audit.read": frozenset({Role.ADMIN}),
+    "dashboard.read": frozenset({Role.ADMIN}),  # the admin console's statistics
+    "assistant.trace": frozenset({Role.EDITOR, Role.ADMIN}),  # 试一试: the decision trace
 }
 
 
