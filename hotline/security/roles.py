@@ -42,6 +42,10 @@ SCOPES: dict[str, frozenset[Role]] = {
     "problems.resolve": frozenset({Role.ADMIN}),
     "accounts.manage": frozenset({Role.ADMIN}),
     "audit.read": frozenset({Role.ADMIN}),
+    # the knowledge library (hotline/library): editors draft and submit, admins publish
+    "knowledge.read": frozenset({Role.EDITOR, Role.ADMIN}),
+    "knowledge.edit": frozenset({Role.EDITOR, Role.ADMIN}),
+    "knowledge.publish": frozenset({Role.ADMIN}),
 }
 
 
