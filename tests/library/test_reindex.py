@@ -44,8 +44,8 @@ def top_chunk(runtime) -> str:  # type: ignore[no-untyped-def]
     return str(top.chunk_id)
 
 
-def test_publishing_reindexes_in_the_background_and_a_second_process_swaps_to_it(
-        test_settings, index_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_publishing_reindexes_in_the_background_and_a_second_process_swaps_to_it(  # type: ignore[no-untyped-def]
+        test_settings, index_dir: Path, tmp_path: Path) -> None:
     from api.runtime import Runtime
 
     root = tmp_path / "index"
