@@ -204,3 +204,23 @@ def test_bad_input_is_refused_clearly(client: TestClient, keys: dict[str, str]) 
     assert client.post(f"{K}/documents/none/transitions", headers=editor,
                        json={"move": "explode"}).status_code == 422
     assert client.get(f"{K}/index/jobs/{2**31}", headers=editor).status_code == 422
+
+
+def test_the_page_and_its_assets_are_served_under_the_strict_policy(client: TestClient) -> None:
+    from api.web.knowledge_page import ASSET_TYPES
+    from api.web.router import STATIC_DIR
+
+    page = client.get("/admin/knowledge")
+    assert page.status_code == 200 and "知识库" in page.text
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "require-trusted-types-for 'script'" in policy
+    assert "frame-ancestors 'none'" in policy and page.headers["x-frame-options"] == "DENY"
+    assert "<script>" not in page.text and " style=" not in page.text
+    for name in ASSET_TYPES:
+        assert client.get(f"/admin/knowledge/assets/{name}").status_code == 200, name
+    assert client.get("/admin/knowledge/assets/knowledge.html").status_code == 404
+    script = (STATIC_DIR / "knowledge.js").read_text(encoding="utf-8")
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+        assert sink not in script, sink
+    for href in ("/admin", "/admin/knowledge", "/admin/directory", "/console"):
+        assert f'href="{href}"' in page.text
