@@ -128,3 +128,29 @@ def test_a_changed_embedding_model_rebuilds_every_vector(embedder, tmp_path: Pat
     assert report.built and "embedding model changed" in report.reason
     every = {u.text for u in units_for(extra.chunks())}
     assert seen[-1] == (len(every), len(every))
+
+
+def test_an_index_that_does_not_fit_at_start_is_rebuilt_in_the_background(  # type: ignore[no-untyped-def]
+        test_settings, index_dir: Path, tmp_path: Path) -> None:
+    from api.runtime import Runtime
+
+    root = tmp_path / "index"
+    shutil.copytree(index_dir, root, symlinks=True)
+    manifest_path = IndexStore(root).current_folder() / MANIFEST_FILE
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    stale = next(iter(manifest["document_versions"]))
+    manifest["document_versions"][stale] = "stale"  # as if built from another library
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    settings = test_settings.model_copy(update={
+        "INDEX_DIR": root, "DATABASE_URL": f"sqlite:///{tmp_path / 'library.sqlite3'}",
+        "LIBRARY_POLL_SECONDS": 0.2})
+    runtime = Runtime.start(settings)
+    try:
+        assert not runtime.index_state.serving  # a stale index is never served
+        jobs = runtime.index_jobs.jobs()
+        assert len(jobs) == 1 and "不一致" in jobs[0].reason
+        wait_for(lambda: runtime.index_state.serving, 120, "the rebuilt index to be served")
+        assert runtime.index_jobs.jobs()[0].state == "published"
+        assert runtime.assistant().searcher is not None
+    finally:
+        runtime.close()
