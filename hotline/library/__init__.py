@@ -5,5 +5,6 @@ publish, synonyms, the seed import from ``knowledge/data`` and background re-ind
 Modules: ``content`` (documents ↔ JSON), ``lifecycle`` (states and who may move them),
 ``splitting`` (an uploaded file → chunks), ``models`` (tables), ``service`` (the
 :class:`~hotline.library.service.Library`), ``seed`` (the import), ``assembly`` (the
-served :class:`~knowledge.corpus.KnowledgeBase`), ``indexing`` (re-index jobs).
+served :class:`~knowledge.corpus.KnowledgeBase`), ``indexing`` (re-index jobs),
+``rasa_export`` (synonyms as Rasa NLU entity synonyms).
 """
