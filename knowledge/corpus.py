@@ -84,34 +84,65 @@ def _load_directory(data_dir: Path) -> LiaisonDirectory:
     raise KnowledgeDataError(f"{data_dir}: no directory.yml or directory.csv")
 
 
-def load_knowledge_base(data_dir: Path = DEFAULT_DATA_DIR) -> KnowledgeBase:
-    """Load every document and table under ``data_dir``.
+@dataclass(frozen=True)
+class FileTables:
+    """What stays in files for now: the directory (and its citable document), referrals,
+    the seed synonyms and the jieba dictionary. Documents come from elsewhere (the database,
+    see :func:`assemble_knowledge_base`) or from :func:`load_seed_documents`."""
 
-    Layout: ``notice/*.txt`` and ``policies/*`` (each with a ``.meta.yml``),
-    ``guides/*.yml``, ``faq/*.yml|csv``, ``directory.yml`` (or ``.csv``), ``referrals.yml``,
-    ``synonyms.yml`` and the jieba ``dictionary.txt``.
-    """
+    directory: LiaisonDirectory
+    referrals: list[Referral]
+    synonyms: dict[str, str]
+    dictionary_terms: list[str]
+
+
+def load_file_tables(data_dir: Path = DEFAULT_DATA_DIR) -> FileTables:
+    """The directory, referrals, synonyms and dictionary under ``data_dir``."""
     if not data_dir.is_dir():
         raise KnowledgeDataError(f"knowledge data folder not found: {data_dir}")
-    directory = _load_directory(data_dir)
-    documents: list[Document] = []
-    notice_title = ""
-    for path in policy_files(data_dir / "notice"):
-        notice = load_notice(path)
-        documents.append(notice)
-        notice_title = notice_title or notice.title
+    synonyms_path = data_dir / "synonyms.yml"
+    synonyms = yaml.safe_load(synonyms_path.read_text(encoding="utf-8")) if synonyms_path.exists() \
+        else {}
+    return FileTables(
+        directory=_load_directory(data_dir),
+        referrals=load_referrals(data_dir / "referrals.yml"),
+        synonyms={str(k): str(v) for k, v in (synonyms or {}).items()},
+        dictionary_terms=_read_dictionary(data_dir / "dictionary.txt"),
+    )
+
+
+def load_seed_documents(data_dir: Path = DEFAULT_DATA_DIR) -> list[Document]:
+    """Every document file under ``data_dir`` (the directory's document excluded), in order."""
+    if not data_dir.is_dir():
+        raise KnowledgeDataError(f"knowledge data folder not found: {data_dir}")
+    documents: list[Document] = [load_notice(path) for path in policy_files(data_dir / "notice")]
     documents.extend(load_policy(path) for path in policy_files(data_dir / "policies"))
     documents.extend(load_guide(path) for path in sorted((data_dir / "guides").glob("*.yml")))
     faq_files = [*(data_dir / "faq").glob("*.yml"), *(data_dir / "faq").glob("*.csv")]
     for path in sorted(faq_files):
         documents.extend(load_faqs(path))
-    documents.append(directory_document(directory, title=ANNEX_TITLE))
-    synonyms_path = data_dir / "synonyms.yml"
-    synonyms = yaml.safe_load(synonyms_path.read_text(encoding="utf-8")) if synonyms_path.exists() \
-        else {}
+    return documents
+
+
+def assemble_knowledge_base(documents: list[Document], tables: FileTables,
+                            synonyms: dict[str, str] | None = None) -> KnowledgeBase:
+    """The knowledge base of ``documents`` plus the file-based rest (the directory's
+    document appended last); ``synonyms`` replace the file's when given."""
     return KnowledgeBase(
-        documents=documents, directory=directory,
-        referrals=load_referrals(data_dir / "referrals.yml"),
-        synonyms={str(k): str(v) for k, v in (synonyms or {}).items()},
-        dictionary_terms=_read_dictionary(data_dir / "dictionary.txt"),
+        documents=[*documents, directory_document(tables.directory, title=ANNEX_TITLE)],
+        directory=tables.directory, referrals=list(tables.referrals),
+        synonyms=dict(tables.synonyms if synonyms is None else synonyms),
+        dictionary_terms=list(tables.dictionary_terms),
     )
+
+
+def load_knowledge_base(data_dir: Path = DEFAULT_DATA_DIR) -> KnowledgeBase:
+    """Load every document and table under ``data_dir``.
+
+    Layout: ``notice/*.txt`` and ``policies/*`` (each with a ``.meta.yml``),
+    ``guides/*.yml``, ``faq/*.yml|csv``, ``directory.yml`` (or ``.csv``), ``referrals.yml``,
+    ``synonyms.yml`` and the jieba ``dictionary.txt``. (The app serves the documents from
+    the database, seeded from these files: :mod:`hotline.library`.)
+    """
+    tables = load_file_tables(data_dir)
+    return assemble_knowledge_base(load_seed_documents(data_dir), tables)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +21,9 @@ from retrieval.tokenizer import ChineseTokenizer
 from retrieval.units import IndexUnit, UnitKind
 
 log = logging.getLogger(__name__)
+Progress = Callable[[int, int], None]
+"""Called with (texts embedded so far, texts to embed) while a build embeds."""
+PROGRESS_BATCH = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,10 +65,19 @@ def _reusable_vectors(store: IndexStore, embedder: Embedder) -> dict[str, np.nda
 
 
 def embed_texts(texts: list[str], embedder: Embedder, known: dict[str, np.ndarray],
-                show_progress: bool) -> np.ndarray:
+                show_progress: bool, progress: Progress | None = None) -> np.ndarray:
     """Vectors for texts, embedding only those not already known."""
     missing = list(dict.fromkeys(text for text in texts if text not in known))
-    fresh = embedder.encode_passages(missing, show_progress=show_progress)
+    if progress is None:
+        fresh = embedder.encode_passages(missing, show_progress=show_progress)
+    else:
+        progress(0, len(missing))
+        batches = []
+        for start in range(0, len(missing), PROGRESS_BATCH):
+            batches.append(embedder.encode_passages(missing[start:start + PROGRESS_BATCH]))
+            progress(min(start + PROGRESS_BATCH, len(missing)), len(missing))
+        fresh = np.concatenate(batches) if batches else \
+            np.zeros((0, embedder.dimension), dtype=np.float32)
     lookup = {**known, **dict(zip(missing, fresh, strict=True))}
     if not texts:
         return np.zeros((0, embedder.dimension), dtype=np.float32)
@@ -74,10 +86,11 @@ def embed_texts(texts: list[str], embedder: Embedder, known: dict[str, np.ndarra
 
 def build_from_units(units: list[IndexUnit], embedder: Embedder, tokenizer: ChineseTokenizer,
                      document_versions: dict[str, str], show_progress: bool = True,
-                     known_vectors: dict[str, np.ndarray] | None = None) -> HybridIndex:
+                     known_vectors: dict[str, np.ndarray] | None = None,
+                     progress: Progress | None = None) -> HybridIndex:
     """Embed (what is not known yet) and tokenise units into a new in-memory index."""
     texts = [unit.text for unit in units]
-    vectors = embed_texts(texts, embedder, known_vectors or {}, show_progress)
+    vectors = embed_texts(texts, embedder, known_vectors or {}, show_progress, progress)
     tokens = [tokenizer.tokenize(text, expand=False)
               for text in tqdm(texts, desc="Tokenising", disable=not show_progress, unit="unit")]
     manifest = IndexManifest(
@@ -90,8 +103,12 @@ def build_from_units(units: list[IndexUnit], embedder: Embedder, tokenizer: Chin
 
 
 def build_index(knowledge: KnowledgeBase, embedder: Embedder, store: IndexStore,
-                force: bool = False, show_progress: bool = True) -> BuildReport:
-    """Build and publish the index unless the current one already fits the knowledge base."""
+                force: bool = False, show_progress: bool = True,
+                progress: Progress | None = None) -> BuildReport:
+    """Build and publish the index unless the current one already fits the knowledge base.
+
+    Vectors of texts the current build has are reused unless its model fingerprint differs
+    (then everything is embedded again); ``progress`` hears how the embedding goes."""
     started = time.perf_counter()
     tokenizer = tokenizer_for(knowledge)
     versions = knowledge.versions()
@@ -107,6 +124,7 @@ def build_index(knowledge: KnowledgeBase, embedder: Embedder, store: IndexStore,
         reason = "forced" if current is not None else "no index yet"
     known = {} if force else _reusable_vectors(store, embedder)
     index = build_from_units(units_for(knowledge.chunks()), embedder, tokenizer, versions,
-                             show_progress=show_progress, known_vectors=known)
+                             show_progress=show_progress, known_vectors=known,
+                             progress=progress)
     store.publish(index)
     return BuildReport(True, index.manifest, time.perf_counter() - started, reason)

@@ -35,6 +35,13 @@ class IndexStore:
             raise IndexNotBuiltError(f"no index at {self.root}; run `make setup`")
         return self.current_link.resolve()
 
+    def current_build_id(self) -> str | None:
+        """The current build's name (cheap: one readlink), None when nothing was built."""
+        try:
+            return Path(os.readlink(self.current_link)).name
+        except OSError:
+            return None
+
     def current_manifest(self) -> IndexManifest | None:
         """The current build's manifest, or None when nothing was built yet."""
         try:

@@ -44,6 +44,10 @@ SCOPES: dict[str, frozenset[Role]] = {
     "audit.read": frozenset({Role.ADMIN}),
     "dashboard.read": frozenset({Role.ADMIN}),  # the admin console's statistics
     "assistant.trace": frozenset({Role.EDITOR, Role.ADMIN}),  # 试一试: the decision trace
+    # the knowledge library (hotline/library): editors draft and submit, admins publish
+    "knowledge.read": frozenset({Role.EDITOR, Role.ADMIN}),
+    "knowledge.edit": frozenset({Role.EDITOR, Role.ADMIN}),
+    "knowledge.publish": frozenset({Role.ADMIN}),
 }
 
 

@@ -56,6 +56,8 @@ def fuzz_target(runtime: Any, test_settings: Any) -> Iterator[FuzzTarget]:
     create_staff(runtime.sessions, f"fuzz-staff-{suffix}", "staff")  # a second account exists
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
+    library = getattr(runtime, "library", None)
+    synonyms = library.synonyms() if library is not None else None
     try:
         with serve_in_thread(app, port):
             issued = requests.post(f"{base_url}/api/sessions", timeout=10)
@@ -64,6 +66,29 @@ def fuzz_target(runtime: Any, test_settings: Any) -> Iterator[FuzzTarget]:
     finally:
         if throttle is not None:
             throttle.enabled = was_enabled
+        if library is not None and synonyms is not None:
+            _restore_synonyms(runtime, synonyms)
+
+
+def _restore_synonyms(runtime: Any, synonyms: dict[str, str]) -> None:
+    """Undo the synonyms the fuzzer added (they would change the shared runtime's tokenizer
+    for every later test), then wait for the re-index that serves the original ones."""
+    import time
+
+    library = runtime.library
+    for term, canonical in library.synonyms().items():
+        if term not in synonyms:
+            library.delete_synonym(term, "fuzz-cleanup")
+        elif synonyms[term] != canonical:
+            library.set_synonym(term, synonyms[term], "fuzz-cleanup")
+    for term, canonical in synonyms.items():
+        if term not in library.synonyms():
+            library.set_synonym(term, canonical, "fuzz-cleanup")
+    runtime.request_reindex("fuzz clean-up", "fuzz-cleanup")
+    deadline = time.monotonic() + 180
+    while runtime.knowledge.synonyms != synonyms and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert runtime.knowledge.synonyms == synonyms, "the fuzzer's synonyms were not undone"
 
 
 def _load_schema() -> Any:
