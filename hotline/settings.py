@@ -171,6 +171,15 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / "bot" / "endpoints.yml",
         description="Rasa's endpoints file; bot/endpoints.replicas.yml for several replicas "
                     "(PostgreSQL tracker store, Redis lock store); relative = to the repo root")
+    RASA_TRAINING_DIR: Path = Field(
+        default=PROJECT_ROOT / "var" / "rasa" / "models",
+        description="where the directory editor's retrains write their NEW models (one file "
+                    "per job, never the model in use) and their generated data")
+    RASA_TRAINING_TIMEOUT_SECONDS: float = Field(
+        default=1800, gt=0, description="a retrain (training + test stories) taking longer fails")
+    DIRECTORY_POLL_SECONDS: float = Field(
+        default=2.0, gt=0,
+        description="how often every app process checks for a new directory version")
     ANSWER_THRESHOLD: float | None = Field(
         default=None, ge=0, le=1,
         description="min calibrated confidence to answer; unset = the threshold chosen with "

@@ -42,6 +42,9 @@ SCOPES: dict[str, frozenset[Role]] = {
     "problems.resolve": frozenset({Role.ADMIN}),
     "accounts.manage": frozenset({Role.ADMIN}),
     "audit.read": frozenset({Role.ADMIN}),
+    "directory.read": frozenset({Role.EDITOR, Role.ADMIN}),
+    "directory.edit": frozenset({Role.EDITOR, Role.ADMIN}),
+    "rasa.train": frozenset({Role.ADMIN}),
 }
 
 
