@@ -40,6 +40,9 @@ setup: $(STAMP) ## install both environments, build the model, the index and the
 	$(PY) -m api.manage build-model
 	# the fused fp32 ONNX export of the model, for Rasa's dense featurizer (only if it changed)
 	$(PY) -m api.manage build-onnx
+	# the directory + gazetteer files as the first saved version (idempotent; the editor's
+	# versions are kept), before the index, which is built from the latest version
+	$(PY) -m api.manage import-directory
 	$(PY) -m api.manage build-index
 	# .venv-rasa (Python 3.10), NLU data generated from the directory, training if bot/ changed
 	bash bot/scripts/train.sh

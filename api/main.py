@@ -21,6 +21,7 @@ from api.routes import (
     assist,
     auth,
     chat,
+    directory,
     health,
     notifications,
     problems,
@@ -30,6 +31,7 @@ from api.routes import (
 )
 from api.runtime import Runtime
 from api.web import router as web_router
+from api.web.directory_page import router as directory_page_router
 from api.web.cors import install_cors
 from api.web.limits import BodySizeLimitMiddleware
 from api.web.security_headers import SecurityHeadersMiddleware
@@ -128,6 +130,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(sessions.router)
     app.include_router(auth.router)  # staff sign-in (/api/auth/…)
     app.include_router(admin.router)  # accounts and the audit log (/api/admin/…)
+    app.include_router(directory.router)  # the directory editor (/api/admin/directory/…)
+    app.include_router(directory_page_router)  # its page, /admin/directory
     app.include_router(chat.router)
     app.include_router(assist.router)
     app.include_router(health.router)

