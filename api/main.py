@@ -31,8 +31,8 @@ from api.routes import (
 )
 from api.runtime import Runtime
 from api.web import router as web_router
-from api.web.directory_page import router as directory_page_router
 from api.web.cors import install_cors
+from api.web.directory_page import router as directory_page_router
 from api.web.limits import BodySizeLimitMiddleware
 from api.web.security_headers import SecurityHeadersMiddleware
 from hotline.db import DatabaseBusy

@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"  # as api/supervisor.py
 MODEL_PREFIX = "dianxiaoer"
 LOAD_TIMEOUT_SECONDS = 300.0
+GENERATE_TIMEOUT_SECONDS = 300.0
 DICTIONARY_SETTING = "dictionary_path: bot/jieba_dict"
 __all__ = ["JobRunning", "Retrainer", "retrainer"]
 
@@ -119,11 +120,12 @@ class Retrainer:
         finally:
             shutil.rmtree(work / "data", ignore_errors=True)
 
-    def _command(self, args: list[str], what: str, env: dict[str, str] | None = None) -> str:
+    def _command(self, args: list[str], what: str, env: dict[str, str] | None = None,
+                 timeout: float | None = None) -> str:
         try:
             done = subprocess.run(args, cwd=PROJECT_ROOT, env=env or _rasa_env(self._runtime),
                                   capture_output=True, text=True, check=False,
-                                  timeout=self._runtime.settings.RASA_TRAINING_TIMEOUT_SECONDS)
+                                  timeout=timeout or self._runtime.settings.RASA_TRAINING_TIMEOUT_SECONDS)
         except subprocess.TimeoutExpired as exc:
             raise StepFailed(f"{what}超时") from exc
         except OSError as exc:
@@ -153,7 +155,8 @@ class Retrainer:
             [sys.executable, "bot/generate_nlu.py", "--from-json", str(work / "version.json"),
              "--nlu-out", str(work / "data" / "nlu" / "generated_districts.yml"),
              "--jieba-out", str(work / "jieba_dict" / "districts.txt")],
-            "生成训练数据", env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
+            "生成训练数据", env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+            timeout=GENERATE_TIMEOUT_SECONDS)
 
     def _train(self, work: Path, model: Path) -> str:
         if not RASA_BIN.exists():

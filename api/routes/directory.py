@@ -33,7 +33,9 @@ Reader = Annotated[StaffMember, Depends(require("directory.read"))]
 Editor = Annotated[StaffMember, Depends(require("directory.edit"))]
 Trainer = Annotated[StaffMember, Depends(require("rasa.train"))]
 EntryName = Annotated[str, Path(min_length=1, max_length=64)]
-VersionId = Annotated[int, Field(ge=1, le=MAX_DB_ID)]
+# a version's etag (GET …/directory: version.etag): changes name the version they were
+# made on, and a stale one is a 409
+VersionTag = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", min_length=64, max_length=64)]
 Names = Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=60)]
 KIND_LABELS = {"district": "行政区", "zone": "开发区/园区", "park": "园区/公园", "campus": "校园",
                "station": "车站", "airport": "机场", "port": "港口", "commercial": "商圈",
@@ -43,7 +45,7 @@ KIND_LABELS = {"district": "行政区", "zone": "开发区/园区", "park": "园
 class Edit(BaseModel):
     """What every change carries: the version it was made on, and a note for the history."""
 
-    base_version: VersionId
+    base_version: VersionTag
     note: str = Field(default="", max_length=200)
 
 
@@ -72,7 +74,7 @@ class PlaceEdit(Edit):
 
 def _version(saved: SavedVersion) -> dict[str, Any]:
     return {"id": saved.id, "created_at": saved.created_at.isoformat(), "author": saved.author,
-            "note": saved.note, "seeded": saved.seeded}
+            "note": saved.note, "seeded": saved.seeded, "etag": saved.etag}
 
 
 def _job(job: TrainingJob | None) -> dict[str, Any] | None:
@@ -140,7 +142,7 @@ async def _run_save(runtime: Runtime, member: StaffMember, body: Edit, change: A
     try:
         return await run_in_threadpool(_save, runtime, member, body, change)
     except DirectoryInvalid as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY,
+        raise HTTPException(422,
                             "名录没有保存：" + "；".join(exc.messages)) from exc
     except VersionConflict as exc:
         raise HTTPException(status.HTTP_409_CONFLICT,
@@ -226,7 +228,8 @@ async def update_place(name: EntryName, body: PlaceEdit, runtime: RuntimeDep,
 
 @router.delete("/places/{name}")
 async def delete_place(name: EntryName, runtime: RuntimeDep, member: Editor,
-                       base_version: Annotated[int, Query(ge=1, le=MAX_DB_ID)],
+                       base_version: Annotated[str, Query(pattern=r"^[0-9a-f]{64}$",
+                                                          min_length=64, max_length=64)],
                        note: Annotated[str, Query(max_length=200)] = "") -> dict[str, Any]:
     """Remove a curated place."""
     body = Edit(base_version=base_version, note=note)
@@ -256,11 +259,21 @@ async def read_retrain_job(job_id: Annotated[int, Path(ge=1, le=MAX_DB_ID)],
     return _job(job) or {}
 
 
+class RetrainRequest(BaseModel):
+    """The version to train: the latest one, as the page shows it."""
+
+    version: VersionTag
+
+
 @router.post("/retrain", status_code=status.HTTP_202_ACCEPTED)
-async def start_retrain(runtime: RuntimeDep, member: Trainer) -> dict[str, Any]:
+async def start_retrain(body: RetrainRequest, runtime: RuntimeDep,
+                        member: Trainer) -> dict[str, Any]:
     """Train Rasa on the latest version in the background, test it, then hot-swap it."""
     try:
-        await run_in_threadpool(_latest, runtime)
+        latest = await run_in_threadpool(_latest, runtime)
+        if latest.etag != body.version:
+            raise HTTPException(status.HTTP_409_CONFLICT,
+                                "名录已更新，请刷新后再训练 / the directory changed meanwhile")
         job = await run_in_threadpool(retrainer(runtime).start, member.name)
     except JobRunning as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, "已有训练任务在进行 / a retrain is running") \

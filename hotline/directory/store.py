@@ -3,6 +3,7 @@ audited in the same transaction), list the history, import the seed files."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,6 +38,7 @@ class SavedVersion:
     data: DirectoryData
     nlu_fingerprint: str
     seeded: bool
+    etag: str  # what an editor's change names as its base (not guessable, unlike the id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +63,15 @@ def seed_data(directory_file: Path, gazetteer_file: Path) -> DirectoryData:
     return loaded
 
 
+def version_etag(version_id: int, data_text: str) -> str:
+    """A version's tag: a hash of its id and stored data."""
+    return hashlib.sha256(f"{version_id}:{data_text}".encode()).hexdigest()
+
+
 def _saved(row: DirectoryVersion) -> SavedVersion:
     return SavedVersion(row.id, row.created_at, row.author, row.note, json.loads(row.data),
-                        row.nlu_fingerprint, row.seed_hash is not None)
+                        row.nlu_fingerprint, row.seed_hash is not None,
+                        version_etag(row.id, row.data))
 
 
 class DirectoryStore:
@@ -101,19 +109,21 @@ class DirectoryStore:
                      "note": r.note, "seeded": r.seed_hash is not None}
                     for r in session.execute(query)]
 
-    def save(self, data: DirectoryData, author: str, note: str, base_version: int | None,
+    def save(self, data: DirectoryData, author: str, note: str, base: str | None,
              change: Change) -> SavedVersion:
         """Validate ``data`` and store it as the newest version, with the audit entry.
 
-        Raises DirectoryInvalid (Chinese messages) or :class:`VersionConflict` when
-        ``base_version`` is no longer the latest.
+        ``base`` is the etag of the version the change was made on. Raises DirectoryInvalid
+        (Chinese messages) or :class:`VersionConflict` when it is no longer the latest.
         """
         validate(data)
         fingerprint = nlu_fingerprint(build_directory(data))
         with self._sessions.begin() as session:
-            latest = session.scalar(select(func.max(DirectoryVersion.id)))
-            if latest != base_version:
-                raise VersionConflict(f"latest is {latest}, not {base_version}")
+            latest = session.scalars(select(DirectoryVersion)
+                                     .order_by(DirectoryVersion.id.desc()).limit(1)).first()
+            current = version_etag(latest.id, latest.data) if latest is not None else None
+            if current != base:
+                raise VersionConflict("the directory changed since the edit began")
             row = self._add(session, data, author, note, None, fingerprint)
             record(session, author, change.action, change.subject_kind, change.subject_id,
                    change.before, {**(change.after or {}), "version": row.id}

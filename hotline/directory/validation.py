@@ -10,6 +10,7 @@ from knowledge.gazetteer import PLACE_KINDS, GazetteerError
 from knowledge.text import normalize_text
 
 MAX_NAME = 64
+MIN_NAME = 2  # one character (区, 湖) would be found in almost every message
 MAX_FIELD = 100
 MAX_ALIASES = 60
 REQUIRED_DISTRICT_FIELDS = {"name": "名称", "leader": "责任领导", "leader_title": "领导职务",
@@ -52,6 +53,8 @@ def _district_problems(districts: list[dict[str, Any]]) -> list[str]:
                 continue
             if len(text) > MAX_NAME:
                 problems.append(f"别名“{text[:20]}…”太长（最多 {MAX_NAME} 个字）")
+            if len(text) < MIN_NAME:
+                problems.append(f"别名“{text}”太短（至少 {MIN_NAME} 个字，否则会误认）")
             if any(c in text for c in "[](){}"):
                 problems.append(f"别名“{text}”不能含有括号 [ ] ( ) {{ }}")
             key = normalize_text(text)
@@ -73,6 +76,9 @@ def _place_problems(places: list[dict[str, Any]], districts: set[str],
             continue
         if len(name) > MAX_NAME:
             problems.append(f"地点名称“{name[:20]}…”太长（最多 {MAX_NAME} 个字）")
+        for short in (n for n in (name, *(row.get("aliases") or []), *(row.get("english") or []))
+                      if 0 < len(_text(n)) < MIN_NAME):
+            problems.append(f"地点名称“{_text(short)}”太短（至少 {MIN_NAME} 个字，否则会误认）")
         if _text(row.get("kind")) not in PLACE_KINDS:
             problems.append(f"地点“{name}”的类型“{_text(row.get('kind'))}”不认识")
         if unit not in districts:

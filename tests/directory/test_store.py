@@ -65,7 +65,7 @@ def test_seed_import_keeps_the_editors_versions(store: DirectoryStore) -> None:
     assert saved is not None
     row = edits.district(saved.data, "江岸区")
     data = edits.update_district(saved.data, "江岸区", _fields(row, contact="新联系人"))
-    store.save(data, "编辑甲", "换联系人", saved.id, _change("江岸区"))
+    store.save(data, "编辑甲", "换联系人", saved.etag, _change("江岸区"))
     outcome, version = store.import_seed(DIRECTORY, GAZETTEER)
     assert outcome.startswith("kept") and version == 2
     assert store.import_seed(DIRECTORY, GAZETTEER, force=True)[0] == "imported"
@@ -79,7 +79,7 @@ def test_each_save_is_a_new_version_with_author_note_and_audit(
     row = edits.district(first.data, "江汉区")
     data = edits.update_district(first.data, "江汉区", _fields(
         row, aliases=(*row["aliases"], "星河数智园"), phone="027-8888 1234"))
-    second = store.save(data, "编辑甲", "加别名", first.id,
+    second = store.save(data, "编辑甲", "加别名", first.etag,
                         Change("directory.district", "district", "江汉区", row,
                                edits.district(data, "江汉区")))
     assert second.id == first.id + 1 and second.author == "编辑甲" and second.note == "加别名"
@@ -97,7 +97,7 @@ def test_a_contact_change_needs_no_retrain(store: DirectoryStore) -> None:
     assert first is not None
     data = edits.update_district(first.data, "硚口区",
                                  _fields(edits.district(first.data, "硚口区"), contact="王五"))
-    second = store.save(data, "编辑甲", "", first.id, _change("硚口区"))
+    second = store.save(data, "编辑甲", "", first.etag, _change("硚口区"))
     assert second.nlu_fingerprint == first.nlu_fingerprint
     assert build_directory(second.data).get("硚口区").contact == "王五"  # type: ignore[union-attr]
 
@@ -105,9 +105,9 @@ def test_a_contact_change_needs_no_retrain(store: DirectoryStore) -> None:
 def test_a_stale_base_version_is_a_conflict(store: DirectoryStore) -> None:
     first = store.latest()
     assert first is not None
-    store.save(first.data, "编辑甲", "", first.id, _change("江岸区"))
+    store.save(first.data, "编辑甲", "", first.etag, _change("江岸区"))
     with pytest.raises(VersionConflict):
-        store.save(first.data, "编辑乙", "", first.id, _change("江岸区"))
+        store.save(first.data, "编辑乙", "", first.etag, _change("江岸区"))
 
 
 def test_an_alias_claimed_by_two_districts_is_refused_in_chinese(store: DirectoryStore) -> None:
@@ -117,7 +117,7 @@ def test_an_alias_claimed_by_two_districts_is_refused_in_chinese(store: Director
     data = edits.update_district(saved.data, "江岸区", _fields(
         row, aliases=(*row["aliases"], "光谷")))
     with pytest.raises(DirectoryInvalid) as raised:
-        store.save(data, "编辑甲", "", saved.id, _change("江岸区"))
+        store.save(data, "编辑甲", "", saved.etag, _change("江岸区"))
     assert any("光谷" in m and "东湖高新区" in m and "江岸区" in m for m in raised.value.messages)
     assert store.latest_id() == saved.id  # nothing saved
 

@@ -236,7 +236,7 @@ async function saved(promise, text) {
 async function saveDistrict(event) {
   event.preventDefault();
   const name = $("district-select").value;
-  const body = { base_version: state.data.version.id, note: $("d-note").value.trim(),
+  const body = { base_version: state.data.version.etag, note: $("d-note").value.trim(),
     aliases: splitNames($("d-aliases").value) };
   for (const key of ["full_name", "leader", "leader_title", "department", "contact", "phone"]) {
     body[key] = $(`d-${key}`).value.trim();
@@ -247,7 +247,7 @@ async function saveDistrict(event) {
 async function savePlace(event) {
   event.preventDefault();
   const original = $("p-original").value;
-  const body = { base_version: state.data.version.id, name: $("p-name").value.trim(),
+  const body = { base_version: state.data.version.etag, name: $("p-name").value.trim(),
     kind: $("p-kind").value, unit: $("p-unit").value, aliases: splitNames($("p-aliases").value),
     english: $("p-english").value.split(/[,，;；\n]/).map((s) => s.trim()).filter(Boolean),
     note: $("p-note").value.trim() };
@@ -259,13 +259,13 @@ async function savePlace(event) {
 
 async function deletePlace(place) {
   if (!window.confirm(`删除地点“${place.name}”？`)) return;
-  const query = `base_version=${state.data.version.id}`;
+  const query = `base_version=${state.data.version.etag}`;
   await saved(call("DELETE", `${API}/places/${encodeURIComponent(place.name)}?${query}`), `已删除 ${place.name}`);
 }
 
 async function startRetrain() {
   try {
-    const job = await call("POST", `${API}/retrain`);
+    const job = await call("POST", `${API}/retrain`, { version: state.data.version.etag });
     say("已开始重新训练，大约需要 2–6 分钟；训练期间原模型继续服务。", true);
     renderJob(job);
     $("retrain-start").disabled = true;
