@@ -2,6 +2,7 @@
 // never parsed as HTML (the page runs under a CSP with Trusted Types and no inline code).
 const API = "/api/admin/directory";
 const CSRF_KEY = "dxe_csrf";
+const PLACES_SHOWN = 40;
 const $ = (id) => document.getElementById(id);
 const state = { data: null, me: null, polling: null, placeFilter: "" };
 
@@ -160,7 +161,9 @@ function renderPlaces() {
   const rows = state.data.places.filter((p) => !filter || [p.name, p.unit, ...(p.aliases || []), ...(p.english || [])]
     .some((name) => String(name).toLowerCase().includes(filter)));
   const kindLabel = Object.fromEntries(state.data.kinds.map((k) => [k.value, k.label]));
-  $("places").replaceChildren(...rows.slice(0, 300).map((place) => {
+  $("places-count").textContent = rows.length > PLACES_SHOWN
+    ? `共 ${rows.length} 个地点，显示前 ${PLACES_SHOWN} 个；用筛选查找其余。` : `共 ${rows.length} 个地点。`;
+  $("places").replaceChildren(...rows.slice(0, PLACES_SHOWN).map((place) => {
     const tr = document.createElement("tr");
     tr.append(el("td", place.name), el("td", kindLabel[place.kind] || place.kind), el("td", place.unit),
       el("td", [...(place.aliases || []), ...(place.english || [])].join("、")));
