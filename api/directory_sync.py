@@ -112,7 +112,10 @@ class Reindexer:
         try:
             report = build_index(runtime.knowledge, runtime.embedder,
                                  IndexStore(runtime.settings.INDEX_DIR), show_progress=False)
-            runtime.load_index()
+            # a newer version may have arrived meanwhile: never load an index that does not
+            # fit (load_index would stop serving); that version's own request re-indexes
+            if index_fits(runtime):
+                runtime.load_index()
             self.runs += 1
             self.last_error = None
             log.info("re-index (%s): %s in %.1f s", reason,

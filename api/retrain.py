@@ -54,12 +54,12 @@ class StepFailed(RuntimeError):
 
 
 def _rasa_env(runtime: Runtime) -> dict[str, str]:
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
-           "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "TOKENIZERS_PARALLELISM": "false",
-           "RASA_CACHE_DIRECTORY": str(runtime.settings.VAR_DIR / "rasa" / "cache"),
-           "PYTHONPATH": str(PROJECT_ROOT)}
-    # the app's own secrets never go to the Rasa commands
-    return {k: v for k, v in env.items() if not (k.startswith("DXE_") and "SECRET" in k)}
+    # the app's own settings and secrets (DXE_*, WECHAT_*) never go to the Rasa commands
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(("DXE_", "WECHAT_"))}
+    return {**inherited, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "TOKENIZERS_PARALLELISM": "false",
+            "RASA_CACHE_DIRECTORY": str(runtime.settings.VAR_DIR / "rasa" / "cache"),
+            "PYTHONPATH": str(PROJECT_ROOT)}
 
 
 class Retrainer:
@@ -155,7 +155,7 @@ class Retrainer:
             [sys.executable, "bot/generate_nlu.py", "--from-json", str(work / "version.json"),
              "--nlu-out", str(work / "data" / "nlu" / "generated_districts.yml"),
              "--jieba-out", str(work / "jieba_dict" / "districts.txt")],
-            "生成训练数据", env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+            "生成训练数据", env=_rasa_env(self._runtime),
             timeout=GENERATE_TIMEOUT_SECONDS)
 
     def _train(self, work: Path, model: Path) -> str:
