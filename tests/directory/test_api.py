@@ -135,6 +135,10 @@ def test_the_page_is_served_under_the_strict_policy(directory_client: Any) -> No
     for name in ("directory.js", "directory.css"):
         assert directory_client.get(f"/admin/directory/assets/{name}").status_code == 200
     assert directory_client.get("/admin/directory/assets/chat.js").status_code == 404
+    script = directory_client.get("/admin/directory/assets/directory.js").text
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+        assert sink not in script  # staff text is set with textContent only
+    assert "<script>" not in page.text and "style=" not in page.text  # no inline code
 
 
 @pytest.mark.integration

@@ -114,7 +114,11 @@ async function pollJob(id) {
   try {
     const job = await call("GET", `${API}/retrain/${id}`);
     renderJob(job);
-    if (job.status !== "queued" && job.status !== "running") await load();
+    if (job.status !== "queued" && job.status !== "running") {
+      say(job.status === "succeeded" ? "重新训练完成：新模型已通过测试故事并已加载。"
+        : "重新训练失败：已保留原模型，原因见上方。", job.status === "succeeded");
+      await load();
+    }
   } catch (error) { say(error.message, false); }
 }
 
