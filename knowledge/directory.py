@@ -8,9 +8,10 @@ see ``knowledge.gazetteer``), longest name first.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -164,12 +165,18 @@ class LiaisonDirectory:
         None for none; by default ``gazetteer.yml`` beside the directory, if there is one.
         """
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return cls.from_data(data, _load_gazetteer(path.parent, gazetteer), where=str(path))
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any], gazetteer: Gazetteer | None,
+                  where: str = "directory") -> LiaisonDirectory:
+        """Build from the parsed ``directory.yml`` mapping (``source`` and ``districts``)."""
         try:
             source = DirectorySource(**data["source"])
             liaisons = [_liaison(row) for row in data["districts"]]
         except (KeyError, TypeError) as exc:
-            raise DirectoryError(f"{path}: malformed directory ({exc})") from exc
-        return cls(liaisons, source, _load_gazetteer(path.parent, gazetteer))
+            raise DirectoryError(f"{where}: malformed directory ({exc})") from exc
+        return cls(liaisons, source, gazetteer)
 
     @classmethod
     def from_csv(cls, path: Path, source: DirectorySource,

@@ -157,6 +157,14 @@ def _strings(value: object, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _rows(value: object, where: str) -> list[dict]:  # type: ignore[type-arg]
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(row, dict) for row in value):
+        raise GazetteerError(f"{where}: expected a list of mappings")
+    return value
+
+
 def _street(row: dict, where: str) -> Place | None:  # type: ignore[type-arg]
     """A place from a generated ``streets`` row; None for rows kept out of matching."""
     for key in ("code", "name", "district", "unit", "kind"):
@@ -223,16 +231,22 @@ class Gazetteer:
     def from_yaml(cls, path: Path = GAZETTEER_PATH) -> Gazetteer:
         """Load ``gazetteer.yml`` (``streets``, ``places`` and ``ambiguous`` lists)."""
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return cls.from_data(data, where=path.name)
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, object], where: str = "gazetteer") -> Gazetteer:
+        """Build from the parsed ``gazetteer.yml`` mapping (``streets``, ``places``,
+        ``ambiguous``, ``phrases``); ``where`` names the source in error messages."""
         places: list[Place] = []
-        for n, row in enumerate(data.get("streets") or (), start=1):
-            street = _street(row, f"{path.name} streets[{n}]")
+        for n, row in enumerate(_rows(data.get("streets"), where), start=1):
+            street = _street(row, f"{where} streets[{n}]")
             if street is not None:
                 places.append(street)
-        for n, row in enumerate(data.get("places") or (), start=1):
-            places.append(_place(row, f"{path.name} places[{n}]", ambiguous=False))
-        for n, row in enumerate(data.get("ambiguous") or (), start=1):
-            places.append(_place(row, f"{path.name} ambiguous[{n}]", ambiguous=True))
-        for phrase in _strings(data.get("phrases"), f"{path.name} phrases"):
+        for n, row in enumerate(_rows(data.get("places"), where), start=1):
+            places.append(_place(row, f"{where} places[{n}]", ambiguous=False))
+        for n, row in enumerate(_rows(data.get("ambiguous"), where), start=1):
+            places.append(_place(row, f"{where} ambiguous[{n}]", ambiguous=True))
+        for phrase in _strings(data.get("phrases"), f"{where} phrases"):
             places.append(Place(name=phrase, unit=None, kind=PHRASE, names=(phrase,),
                                 note="an ordinary phrase, not a place"))
         return cls(places)

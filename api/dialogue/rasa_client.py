@@ -67,6 +67,19 @@ class RasaClient:
         data = await self._request("GET", "/status")
         return str((data or {}).get("model_file") or "no model")
 
+    async def replace_model(self, model_file: str) -> None:
+        """Load another model into the running server (``PUT /model``, Rasa's HTTP API;
+        the old model keeps answering until the new one is loaded, and stays if it fails)."""
+        headers = self._tokens.header() if self._tokens is not None else {}
+        try:
+            response = await self._client.put("/model", json={"model_file": model_file},
+                                              headers=headers)
+        except httpx.HTTPError as exc:
+            raise DialogueUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        if response.status_code != 204:
+            raise DialogueUnavailable(f"dialogue server answered {response.status_code}: "
+                                      f"{response.text[:300]}")
+
     async def close(self) -> None:
         """Close the connection pool."""
         await self._client.aclose()

@@ -48,6 +48,9 @@ SCOPES: dict[str, frozenset[Role]] = {
     "knowledge.read": frozenset({Role.EDITOR, Role.ADMIN}),
     "knowledge.edit": frozenset({Role.EDITOR, Role.ADMIN}),
     "knowledge.publish": frozenset({Role.ADMIN}),
+    "directory.read": frozenset({Role.EDITOR, Role.ADMIN}),
+    "directory.edit": frozenset({Role.EDITOR, Role.ADMIN}),
+    "rasa.train": frozenset({Role.ADMIN}),
 }
 
 

@@ -19,7 +19,8 @@ def _clustered(n: int, dimension: int = 32, seed: int = 3) -> np.ndarray:
     rng = np.random.default_rng(seed)
     centres = rng.normal(size=(200, dimension))
     vectors = centres[rng.integers(0, 200, n)] + 0.5 * rng.normal(size=(n, dimension))
-    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    normalised: np.ndarray = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True))
+    return normalised.astype(np.float32)
 
 
 def test_auto_is_exact_for_small_indexes_and_a_graph_for_large_ones(
@@ -28,7 +29,7 @@ def test_auto_is_exact_for_small_indexes_and_a_graph_for_large_ones(
     assert isinstance(dense_index(_clustered(499)), faiss.IndexFlatIP)
     graph = dense_index(_clustered(500))
     assert isinstance(graph, faiss.IndexHNSWFlat)
-    assert graph.hnsw.efSearch == HNSW_EF_SEARCH
+    assert faiss.downcast_index(graph).hnsw.efSearch == HNSW_EF_SEARCH  # type: ignore[attr-defined]
 
 
 def test_hnsw_finds_what_exact_search_finds() -> None:
@@ -50,7 +51,7 @@ def test_a_graph_index_round_trips_and_reconstructs_its_vectors(tmp_path: Path) 
     built.save(tmp_path / "build")
     loaded = HybridIndex.load(tmp_path / "build")
     assert isinstance(loaded.dense, faiss.IndexHNSWFlat)
-    assert faiss.downcast_index(loaded.dense).hnsw.efSearch == HNSW_EF_SEARCH
+    assert faiss.downcast_index(loaded.dense).hnsw.efSearch == HNSW_EF_SEARCH  # type: ignore[attr-defined]
     again = loaded.dense.reconstruct_batch(np.array([0, 599], dtype=np.int64))
     assert np.allclose(again, vectors[[0, 599]])
     hits = loaded.search_dense(vectors[42], 5)

@@ -1,6 +1,6 @@
 """The knowledge library: documents, versions, synonyms, re-index jobs.
 
-Revision ID: 0009
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-01 14:30:00
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 from hotline.db import UTCDateTime
 
-revision: str = '0009'
+revision: str = '0008'
 down_revision: str | None = '0007'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
