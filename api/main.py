@@ -21,6 +21,7 @@ from api.routes import (
     assist,
     auth,
     chat,
+    console,
     health,
     notifications,
     problems,
@@ -30,6 +31,7 @@ from api.routes import (
 )
 from api.runtime import Runtime
 from api.web import router as web_router
+from api.web.console import router as console_page
 from api.web.cors import install_cors
 from api.web.limits import BodySizeLimitMiddleware
 from api.web.security_headers import SecurityHeadersMiddleware
@@ -133,8 +135,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(health.router)
     app.include_router(actions.router)
     app.include_router(web_router)  # the H5 chat page at /chat
+    app.include_router(console_page)  # the staff console at /console
     app.include_router(tickets.router)
     app.include_router(staff.router)
+    app.include_router(console.router)  # the staff console's queues, replies, colleagues
     app.include_router(problems.router)  # the problem list (问题清单)
     app.include_router(notifications.router)
     app.include_router(wechat.router)
