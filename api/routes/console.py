@@ -20,6 +20,7 @@ from hotline.tickets.models import StaffUser, Ticket
 from hotline.tickets.queues import Viewer
 from hotline.tickets.service import TicketNotFound
 from hotline.tickets.views import queue_summary, ticket_detail
+from knowledge.text import has_control_characters
 
 router = APIRouter(prefix="/api/staff", tags=["staff"])
 
@@ -51,6 +52,8 @@ class ReplyCreate(BaseModel):
     @field_validator("text")
     @classmethod
     def _not_blank(cls, value: str) -> str:
+        if has_control_characters(value):
+            raise ValueError("回复含有不可见的控制字符 / reply contains control characters")
         if not value.strip():
             raise ValueError("回复内容不能为空 / reply is empty")
         return value.strip()

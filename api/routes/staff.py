@@ -29,7 +29,7 @@ Creator = Annotated[StaffMember, Depends(require("tickets.create"))]
 RectificationReader = Annotated[StaffMember, Depends(require("rectifications.read"))]
 Caller = Annotated[StaffMember, Depends(require("rectifications.callback"))]
 Closer = Annotated[StaffMember, Depends(require("rectifications.close"))]
-QueueName = Literal["mine", "district", "triage", "overdue", "rating"]
+QueueName = Literal["mine", "district", "triage", "overdue", "rating", "open"]
 StaffAction = Literal["assign", "transfer", "contact", "resolve", "close", "reopen", "escalate",
                       "note"]
 

@@ -4,7 +4,8 @@
 - ``district`` (我的辖区): open tickets of the viewer's district (members with a district);
 - ``triage`` (待分派): new tickets nobody owns yet (the hotline's triage queue);
 - ``overdue`` (已超期): open tickets past their contact or solution deadline;
-- ``rating`` (待评价): resolved tickets the enterprise has not rated yet.
+- ``rating`` (待评价): resolved tickets the enterprise has not rated yet;
+- ``open`` (全部在办): every open ticket the viewer may see (the hotline's overview).
 
 Every queue is cut to what the viewer may see: a liaison only their district's tickets and
 their own (the same rule as :func:`hotline.security.roles.may_work_on`), so a liaison's
@@ -24,7 +25,7 @@ from hotline.tickets.models import Ticket
 
 QUEUE_LABELS: Final[dict[str, str]] = {
     "mine": "我的", "district": "我的辖区", "triage": "待分派", "overdue": "已超期",
-    "rating": "待评价",
+    "rating": "待评价", "open": "全部在办",
 }
 QUEUES: Final = tuple(QUEUE_LABELS)
 LIAISON = "liaison"
@@ -81,6 +82,8 @@ def queue_clause(queue: str, viewer: Viewer, now: datetime) -> ColumnElement[boo
             condition = overdue_clause(now)
         case "rating":
             condition = Ticket.status == Status.RESOLVED.value
+        case "open":
+            condition = _open()
         case _:
             raise ValueError(f"unknown queue {queue!r}")
     return condition & visible_clause(viewer)

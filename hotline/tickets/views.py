@@ -55,11 +55,12 @@ def ticket_detail(ticket: Ticket, now: datetime) -> dict[str, Any]:
 
 
 def conversation_before(log: ConversationLog, ticket: Ticket) -> list[dict[str, Any]]:
-    """What the enterprise said in the chat up to the handoff (none for phone tickets)."""
+    """What the enterprise said in the chat up to the handoff (none for phone tickets);
+    button payloads (``/affirm``) are clicks, not words, and are left out."""
     turns = log.before(ticket.session_id, ticket.created_at + HANDOFF_TURN_SLACK,
                        CONVERSATION_TURNS)
     return [{"at": t.created_at.isoformat(), "channel": t.channel, "text": t.text,
-             "outcome": t.outcome} for t in turns]
+             "outcome": t.outcome} for t in turns if not t.text.startswith("/")]
 
 
 def queue_summary(viewer: Viewer, counts: dict[str, int]) -> list[dict[str, Any]]:

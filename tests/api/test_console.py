@@ -60,8 +60,8 @@ def test_console_routes_need_sign_in_and_a_ticket_role(client: TestClient, keys:
 def test_queues_count_what_the_member_may_see(client: TestClient, runtime: Any,
                                               keys: dict[str, str]) -> None:
     before = client.get("/api/staff/queues", headers=auth(keys["liaison"])).json()["data"]
-    assert [q["queue"] for q in before] == ["mine", "district", "overdue", "rating"]
-    assert [q["label"] for q in before] == ["我的", "我的辖区", "已超期", "待评价"]
+    assert [q["queue"] for q in before] == ["mine", "district", "overdue", "rating", "open"]
+    assert [q["label"] for q in before] == ["我的", "我的辖区", "已超期", "待评价", "全部在办"]
     counts = {q["queue"]: q["count"] for q in before}
     jiangxia = open_ticket(runtime, "江夏")
     open_ticket(runtime, "洪山")  # not theirs
@@ -75,7 +75,7 @@ def test_queues_count_what_the_member_may_see(client: TestClient, runtime: Any,
 
     staff = {q["queue"]: q["count"] for q in
              client.get("/api/staff/queues", headers=auth(keys["staff"])).json()["data"]}
-    assert set(staff) == {"mine", "triage", "overdue", "rating"}
+    assert set(staff) == {"mine", "triage", "overdue", "rating", "open"}
     triage = open_ticket(runtime, None)
     again = {q["queue"]: q["count"] for q in
              client.get("/api/staff/queues", headers=auth(keys["staff"])).json()["data"]}
@@ -122,6 +122,9 @@ def test_reply_errors_are_polite(client: TestClient, runtime: Any, keys: dict[st
     blank = client.post(f"/api/staff/tickets/{triage.id}/replies", headers=auth(keys["staff"]),
                         json={"text": "   "})
     assert blank.status_code == 422 and "回复内容不能为空" in blank.json()["message"]
+    control = client.post(f"/api/staff/tickets/{triage.id}/replies",
+                          headers=auth(keys["staff"]), json={"text": "您好\x00\x1b"})
+    assert control.status_code == 422 and "控制字符" in control.json()["message"]
     long = client.post(f"/api/staff/tickets/{triage.id}/replies", headers=auth(keys["staff"]),
                        json={"text": "长" * 2001})
     assert long.status_code == 422
@@ -176,7 +179,7 @@ def test_a_signed_in_browser_needs_its_csrf_token_to_reply(runtime: Any) -> None
 def test_the_ticket_view_shows_the_chat_before_the_handoff(client: TestClient, runtime: Any,
                                                            keys: dict[str, str]) -> None:
     session_id = f"web:console-conv-{uuid.uuid4().hex[:6]}"
-    for text in ("揭榜挂帅怎么报名", "我要转人工"):
+    for text in ("揭榜挂帅怎么报名", "我要转人工", "/affirm"):
         runtime.conversation_log.record(session_id=session_id, channel="web", text=text,
                                         intent=None, outcome="declined", confidence=None,
                                         top_doc_id=None, top_section=None)

@@ -37,18 +37,20 @@ def board(tickets: TicketService) -> dict[str, str]:
 
 def test_staff_queues_hold_their_own_triage_and_resolved_tickets(
         tickets: TicketService, board: dict[str, str]) -> None:
-    assert STAFF.queues() == ("mine", "triage", "overdue", "rating")  # no district of their own
+    assert STAFF.queues() == ("mine", "triage", "overdue", "rating", "open")  # no district
     assert ids(tickets, STAFF, "mine") == [board["taken"]]
     assert ids(tickets, STAFF, "triage") == [board["triage"]]
     assert tickets.get(board["triage"]).owner == TRIAGE_QUEUE
     assert ids(tickets, STAFF, "rating") == [board["resolved"]]
     assert ids(tickets, STAFF, "overdue") == []
-    assert tickets.queue_counts(STAFF) == {"mine": 1, "triage": 1, "overdue": 0, "rating": 1}
+    assert set(ids(tickets, STAFF, "open")) == {board["triage"], board["jiangxia"], board["taken"]}
+    assert tickets.queue_counts(STAFF) == {"mine": 1, "triage": 1, "overdue": 0, "rating": 1,
+                                           "open": 3}
 
 
 def test_a_liaison_sees_their_district_and_own_tickets_only(
         tickets: TicketService, board: dict[str, str]) -> None:
-    assert JIANGXIA.queues() == ("mine", "district", "overdue", "rating")  # never triage
+    assert JIANGXIA.queues() == ("mine", "district", "overdue", "rating", "open")  # no triage
     assert ids(tickets, JIANGXIA, "district") == [board["jiangxia"]]
     assert ids(tickets, JIANGXIA, "rating") == [board["resolved"]]
     assert ids(tickets, JIANGXIA, "triage") == []  # asked anyway: nothing leaks
@@ -58,7 +60,8 @@ def test_a_liaison_sees_their_district_and_own_tickets_only(
     assert ids(tickets, JIANGXIA, "mine") == [board["taken"]]
     assert ids(tickets, STAFF, "mine") == []
     counts = tickets.queue_counts(JIANGXIA)
-    assert counts == {"mine": 1, "district": 1, "overdue": 0, "rating": 1}
+    assert counts == {"mine": 1, "district": 1, "overdue": 0, "rating": 1, "open": 2}
+    assert set(ids(tickets, JIANGXIA, "open")) == {board["jiangxia"], board["taken"]}
     assert set(counts) <= set(QUEUE_LABELS)
 
 
