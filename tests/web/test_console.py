@@ -94,6 +94,14 @@ def test_staff_answer_a_handed_over_question_and_the_enterprise_sees_it_live(
     expect(desktop.locator("#t-conversation")).to_contain_text("高企认定网上能办吗")
     expect(desktop.locator("#t-history")).to_contain_text("创建")
 
+    # 接单: the liaison's ticket becomes the staff member's own
+    desktop.locator("#t-actions").get_by_role("button", name="接单").click()
+    expect(desktop.locator("#action-status")).to_contain_text("已转派")
+    expect(facts).to_contain_text(staff_name)
+    expect(desktop.locator("#t-history .event").first).to_contain_text(f"彭华魁 → {staff_name}")
+    expect(desktop.locator("#t-actions").get_by_role("button", name="接单")).to_have_count(0)
+    expect(desktop.locator(".tab[data-queue='mine'] .count")).to_have_text("1", timeout=20_000)
+
     # suggested answers for the enterprise's question, with their citations
     suggestion = desktop.locator("#suggestions .suggestion").first
     expect(suggestion.locator(".citation-title")).not_to_be_empty()
@@ -142,6 +150,21 @@ def test_staff_answer_a_handed_over_question_and_the_enterprise_sees_it_live(
     assert ("reply", staff_name, sent_text.strip()) in events
     requests = desktop.recorder.requests  # type: ignore[attr-defined]
     assert desktop.recorder.foreign(web_stack.app_url) == [], requests  # type: ignore[attr-defined]
+
+    # a ticket taken on the phone: no chat behind it, 首问 is the staff member
+    desktop.get_by_role("button", name="新建电话工单").click()
+    form = desktop.locator("#dlg-new")
+    form.get_by_label("企业的问题").fill("研发费用后补助什么时候到账")
+    form.get_by_label("企业名称").fill("武汉云帆智能有限公司")
+    form.get_by_label("联系电话").fill("13712345678")
+    form.get_by_label("所在区（可不填，由热线分派）").fill("江夏")
+    form.get_by_role("button", name="创建").click()
+    expect(form).to_be_hidden()
+    expect(desktop.locator("#t-question")).to_have_text("研发费用后补助什么时候到账")
+    expect(facts.locator(".fact", has_text="所在区")).to_contain_text("江夏区")
+    expect(facts.locator(".fact", has_text="渠道")).to_contain_text("电话")
+    expect(facts.locator(".fact", has_text="首问负责人")).to_contain_text(staff_name)
+    expect(desktop.locator("#t-conversation")).to_contain_text("没有线上对话")
 
     desktop.get_by_role("button", name="退出").click()
     expect(desktop.get_by_role("button", name="登录")).to_be_visible()

@@ -326,7 +326,8 @@ async function act(body, statusNode) {
     setStatus(status, politeText(result, "操作没有成功，请稍后再试"), "error");
     return false;
   }
-  setStatus(status, `已${EVENTS[body.action] || "完成"}。`, "ok");
+  if (status !== $("action-status")) setStatus(status, "");
+  setStatus($("action-status"), `已${EVENTS[body.action] || "完成"}。`, "ok");
   state.ticket = { ...result.body, conversation: state.ticket ? state.ticket.conversation : [] };
   renderTicket(state.ticket);
   refresh();
