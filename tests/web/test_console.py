@@ -166,6 +166,21 @@ def test_staff_answer_a_handed_over_question_and_the_enterprise_sees_it_live(
     expect(facts.locator(".fact", has_text="首问负责人")).to_contain_text(staff_name)
     expect(desktop.locator("#t-conversation")).to_contain_text("没有线上对话")
 
+    # 转派 needs a reason; the colleague can be picked from the directory's liaisons
+    desktop.locator("#t-actions").get_by_role("button", name="转派").click()
+    transfer = desktop.locator("#dlg-transfer")
+    assert desktop.locator("#members option[value='彭华魁']").count() == 1
+    transfer.get_by_label("转给").fill("彭华魁")
+    transfer.get_by_role("button", name="转派").click()
+    expect(transfer).to_be_visible()  # the reason is required: nothing was sent
+    transfer.get_by_label("转派原因").fill("企业注册地在东湖高新区")
+    transfer.get_by_role("button", name="转派").click()
+    expect(transfer).to_be_hidden()
+    expect(facts.locator(".fact", has_text="当前负责人")).to_contain_text("彭华魁")
+    latest = desktop.locator("#t-history .event").first
+    expect(latest).to_contain_text("→ 彭华魁")
+    expect(latest).to_contain_text("企业注册地在东湖高新区")
+
     desktop.get_by_role("button", name="退出").click()
     expect(desktop.get_by_role("button", name="登录")).to_be_visible()
     expect(desktop.locator("#login-status")).to_contain_text("您已退出")
