@@ -218,3 +218,31 @@ def test_the_console_page_is_served_under_the_strict_policy(client: TestClient) 
         assert asset.status_code == 200 and "content-security-policy" in asset.headers
     assert "innerHTML" not in client.get("/console/assets/console.js").text
     assert client.get("/console/assets/chat.html").status_code == 404
+
+
+class FakeWeChat:
+    """A channel sender standing in for the WeChat customer-service API."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+
+    def notify(self, session_id: str, text: str) -> bool:
+        self.sent.append((session_id, text))
+        return True
+
+
+def test_a_reply_on_a_wechat_ticket_goes_through_the_wechat_sender(
+        client: TestClient, runtime: Any, keys: dict[str, str]) -> None:
+    sender = FakeWeChat()
+    runtime.notifications.register_channel("wechat", sender)
+    try:
+        openid = f"o{uuid.uuid4().hex[:27]}"
+        ticket = open_ticket(runtime, session_id=f"wx:{openid}", channel="wechat")
+        sent = client.post(f"/api/staff/tickets/{ticket.id}/replies",
+                           headers=auth(keys["staff"]), json={"text": REPLY})
+        assert sent.status_code == 201
+        runtime.notifications.worker.run_once()  # what the delivery thread does after the commit
+        replies = [(who, text) for who, text in sender.sent if REPLY in text]
+        assert replies and replies[0][0] == f"wx:{openid}" and ticket.id in replies[0][1]
+    finally:
+        runtime.notifications.channels.unregister("wechat")
