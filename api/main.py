@@ -22,6 +22,7 @@ from api.routes import (
     assist,
     auth,
     chat,
+    console,
     dashboard,
     directory,
     health,
@@ -38,6 +39,7 @@ from api.routes.knowledge import UPLOAD_PATH as KNOWLEDGE_UPLOAD_PATH
 from api.runtime import Runtime
 from api.web import router as web_router
 from api.web.admin import router as admin_web_router
+from api.web.console import router as console_page
 from api.web.cors import install_cors
 from api.web.directory_page import router as directory_page_router
 from api.web.knowledge_page import router as knowledge_page
@@ -152,8 +154,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(metrics_route.router)  # Prometheus (/metrics)
     app.include_router(actions.router)
     app.include_router(web_router)  # the H5 chat page at /chat
+    app.include_router(console_page)  # the staff console at /console
     app.include_router(tickets.router)
     app.include_router(staff.router)
+    app.include_router(console.router)  # the staff console's queues, replies, colleagues
     app.include_router(problems.router)  # the problem list (问题清单)
     app.include_router(knowledge.router)  # the knowledge library (/api/admin/knowledge/…)
     app.include_router(knowledge.problem_drafts)  # problem group → FAQ draft

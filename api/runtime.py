@@ -12,6 +12,7 @@ from sqlalchemy.orm import sessionmaker
 
 from assistant.assistant import DirectAssistant
 from hotline.audit.log import AuditLog
+from hotline.audit.tickets import AuditedNotifier
 from hotline.conversations.log import ConversationLog
 from hotline.db import init_schema, make_engine, make_session_factory, read_sessions
 from hotline.directory.store import DirectoryStore
@@ -28,7 +29,7 @@ from hotline.settings import Settings
 from hotline.tickets.deadlines import DeadlinePolicy
 from hotline.tickets.links import TicketLinks
 from hotline.tickets.ratings import RatingService
-from hotline.tickets.service import TicketService
+from hotline.tickets.service import HOTLINE_OWNER, TicketService
 from knowledge.corpus import FileTables, KnowledgeBase, load_file_tables
 from retrieval.build import tokenizer_for
 from retrieval.calibration import DEFAULT_THRESHOLD, Calibration
@@ -183,8 +184,10 @@ class Runtime:
         self.audit = AuditLog(self.sessions)  # who changed what (read by admins)
         self.reports = DashboardReports(self.sessions)  # the admin console's dashboard
         self.notifications = build_notifications(self.settings, self.sessions)
+        # staff steps are audited in their transaction, then notified (hotline/audit/tickets.py)
+        notifier = AuditedNotifier(self.notifications.notifier, frozenset({HOTLINE_OWNER}))
         self.tickets = TicketService(self.sessions, lambda: self.knowledge.directory,
-                                     self.notifications.notifier, deadlines)
+                                     notifier, deadlines)
         self.ratings = RatingService(self.sessions, self.tickets)
         self.ticket_links = TicketLinks(self.sessions)
         self.logins = StaffLogins(self.sessions)

@@ -14,8 +14,9 @@ from api.deps import RuntimeDep
 from api.schemas import MAX_DB_ID, MAX_OFFSET
 from hotline.security.accounts import StaffMember
 from hotline.tickets.lifecycle import Status, TransitionError
+from hotline.tickets.queues import Viewer
 from hotline.tickets.service import NewTicket, TicketFilter, TicketNotFound
-from hotline.tickets.views import ticket_detail
+from hotline.tickets.views import conversation_before, ticket_detail
 
 router = APIRouter(prefix="/api/staff", tags=["staff"])
 
@@ -28,6 +29,7 @@ Creator = Annotated[StaffMember, Depends(require("tickets.create"))]
 RectificationReader = Annotated[StaffMember, Depends(require("rectifications.read"))]
 Caller = Annotated[StaffMember, Depends(require("rectifications.callback"))]
 Closer = Annotated[StaffMember, Depends(require("rectifications.close"))]
+QueueName = Literal["mine", "district", "triage", "overdue", "rating", "open"]
 StaffAction = Literal["assign", "transfer", "contact", "resolve", "close", "reopen", "escalate",
                       "note"]
 
@@ -76,15 +78,18 @@ async def read_tickets(runtime: RuntimeDep, staff: Reader,
                        district: Annotated[str | None, Query(max_length=32)] = None,
                        owner: Annotated[str | None, Query(max_length=64)] = None,
                        overdue: bool | None = None,
+                       queue: QueueName | None = None,
                        limit: Annotated[int, Query(ge=1, le=200)] = 50,
                        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> dict[str, Any]:
-    """Tickets, newest first, filtered by status, district, owner, overdue (a liaison sees
-    only their district's and their own)."""
+    """Tickets, newest first, filtered by status, district, owner, overdue; or one of the
+    caller's work queues (``GET /api/staff/queues``), most urgent first. A liaison sees only
+    their district's and their own."""
     liaison = staff.role == "liaison"
     where = TicketFilter(status=status_.value if status_ else None, district=district,
                          owner=owner, overdue=overdue, limit=limit, offset=offset,
                          visible_district=staff.district if liaison else None,
-                         visible_owner=staff.name if liaison else None)
+                         visible_owner=staff.name if liaison else None, queue=queue,
+                         queue_viewer=Viewer(staff.name, staff.role, staff.district))
     tickets, count = await run_in_threadpool(runtime.tickets.list, where)
     now = runtime.tickets.clock()
     return {"data": [ticket_detail(t, now) for t in tickets], "count": count}
@@ -105,14 +110,15 @@ async def create_ticket(body: TicketCreate, runtime: RuntimeDep,
 
 @router.get("/tickets/{ticket_id}")
 async def read_ticket(ticket_id: TicketId, runtime: RuntimeDep, staff: Reader) -> dict[str, Any]:
-    """One ticket with its whole history."""
+    """One ticket with its whole history and the enterprise's chat turns before the handoff."""
     try:
         ticket = await run_in_threadpool(runtime.tickets.get, ticket_id)
     except TicketNotFound:
         raise _not_found(ticket_id) from None
     if not staff.may_work_on(ticket.district, ticket.owner):
         raise _not_found(ticket_id)  # a liaison does not learn other districts' tickets
-    return ticket_detail(ticket, runtime.tickets.clock())
+    conversation = await run_in_threadpool(conversation_before, runtime.conversation_log, ticket)
+    return {**ticket_detail(ticket, runtime.tickets.clock()), "conversation": conversation}
 
 
 @router.post("/tickets/{ticket_id}/actions")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -41,5 +43,13 @@ class ConversationLog:
         """The session's latest turns, oldest first."""
         with self._reads() as session:
             rows = session.scalars(select(ChatTurn).where(ChatTurn.session_id == session_id)
+                                   .order_by(ChatTurn.id.desc()).limit(limit)).all()
+        return list(reversed(rows))
+
+    def before(self, session_id: str, until: datetime, limit: int = 10) -> list[ChatTurn]:
+        """The session's latest turns logged up to ``until``, oldest first."""
+        with self._reads() as session:
+            rows = session.scalars(select(ChatTurn).where(ChatTurn.session_id == session_id,
+                                                          ChatTurn.created_at <= until)
                                    .order_by(ChatTurn.id.desc()).limit(limit)).all()
         return list(reversed(rows))

@@ -34,6 +34,7 @@ POLICY: dict[str, frozenset[Role]] = {
     "assign": frozenset({Role.OWNER, Role.ENTERPRISE}),
     "transfer": frozenset({Role.OWNER, Role.PREVIOUS_OWNER}),
     "contact": frozenset({Role.ENTERPRISE}),
+    "reply": frozenset({Role.ENTERPRISE, Role.OWNER}),  # the owner hears when others reply
     "resolve": frozenset({Role.ENTERPRISE}),
     "reopen": frozenset({Role.OWNER}),
     "escalate": frozenset({Role.LEADER, Role.PREVIOUS_OWNER, Role.ENTERPRISE}),
@@ -113,6 +114,8 @@ def _to_enterprise(n: TicketNotice) -> tuple[str, str]:
                                f"{due}前给您答复。")
         case "contact":
             return ("工单办理中", f"{who}已与您联系，工单 {n.ticket_id} 正在办理，{due}前给您答复。")
+        case "reply":
+            return ("工作人员回复", f"关于您的工单 {n.ticket_id}，{_replier(n)}回复您：{n.note.strip()}")
         case "resolve":
             result = f"：{_clause(n.note, 200)}" if _clause(n.note, 200) else ""
             return ("工单已办结", f"您的工单 {n.ticket_id} 已办结{result}。请为本次服务评价"
@@ -147,6 +150,9 @@ def _to_staff(role: Role, n: TicketNotice) -> tuple[str, str]:
             why = _clause(n.note, 100) or "已超过办理时限"
             return ("超时工单督办", f"工单 {n.ticket_id}（{where}{handler}）已升级由您督办。"
                                 f"说明：{why}。{asker}咨询“{brief}”{phone}。")
+        case ("reply", Role.OWNER):
+            return ("工单有新回复", f"{n.actor}已在您负责的工单 {n.ticket_id} 回复{asker}："
+                                f"“{_brief(n.note, 60)}”。")
         case ("escalate", Role.PREVIOUS_OWNER):
             return ("工单已升级督办", f"您负责的工单 {n.ticket_id} 已超时，已升级由{n.owner}督办，"
                                   "请尽快办理并联系企业。")
@@ -163,6 +169,12 @@ def _who(n: TicketNotice) -> str:
         case "hotline":
             return "热线工作人员"
     return f"工作人员{n.owner}"
+
+
+def _replier(n: TicketNotice) -> str:
+    """Who wrote a reply, as the enterprise should read it: the owner as :func:`_who`
+    words them, anyone else as hotline staff."""
+    return _who(n) if n.actor == n.owner else "热线工作人员"
 
 
 def _date(moment: datetime) -> str:

@@ -6,6 +6,9 @@
                     escalated ◀──escalate── (any open status)     reopened ◀──────────────┘
 
 ``transfer`` keeps the status (or assigns a ``new`` ticket); ``note`` never changes it.
+``reply`` (a written answer to the enterprise) counts as contacting it: an assigned,
+reopened or escalated ticket becomes ``contacted``, a contacted one stays; after ``resolve``
+the resolution was the answer (``reopen`` to write again).
 Resolving needs a ticket someone has been assigned; closing needs it resolved or rated.
 """
 
@@ -45,6 +48,8 @@ TRANSITIONS: dict[str, dict[Status, Status | None]] = {
                 Status.ESCALATED: Status.CONTACTED},
     "resolve": {Status.ASSIGNED: Status.RESOLVED, Status.CONTACTED: Status.RESOLVED,
                 Status.REOPENED: Status.RESOLVED, Status.ESCALATED: Status.RESOLVED},
+    "reply": {Status.ASSIGNED: Status.CONTACTED, Status.REOPENED: Status.CONTACTED,
+              Status.ESCALATED: Status.CONTACTED, Status.CONTACTED: None},
     "rate": {Status.RESOLVED: Status.RATED},
     "close": {Status.RESOLVED: Status.CLOSED, Status.RATED: Status.CLOSED},
     "reopen": {Status.RESOLVED: Status.REOPENED, Status.RATED: Status.REOPENED,

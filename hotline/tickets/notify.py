@@ -24,7 +24,7 @@ class TicketNotice:
     """One committed step of a ticket, with what a message about it needs."""
 
     ticket_id: str
-    action: str  # create | assign | transfer | contact | resolve | escalate | reopen …
+    action: str  # create | assign | transfer | contact | reply | resolve | escalate …
     status: str
     actor: str
     owner: str
@@ -40,6 +40,7 @@ class TicketNotice:
     question: str
     due_at: datetime
     note: str
+    from_status: str | None = None  # the status before the step (None when opened)
 
 
 class Notifier(Protocol):

@@ -25,6 +25,7 @@ from hotline.tickets.lifecycle import OPEN_STATUSES, Status, TransitionError, ne
 from hotline.tickets.links import linked_ticket_ids
 from hotline.tickets.models import Ticket, TicketEvent
 from hotline.tickets.notify import Notifier, TicketNotice
+from hotline.tickets.queues import Viewer, overdue_clause, queue_clause
 from knowledge.directory import LiaisonDirectory
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,9 @@ class TicketFilter:
     # a liaison's view: only the tickets of this district or this owner
     visible_district: str | None = None
     visible_owner: str | None = None
+    # one of the console's work queues (hotline.tickets.queues), for ``queue_viewer``
+    queue: str | None = None
+    queue_viewer: Viewer | None = None
 
 
 def is_overdue(ticket: Ticket, now: datetime) -> bool:
@@ -91,7 +95,7 @@ def notice_of(ticket: Ticket, event: TicketEvent) -> TicketNotice:
         session_id=ticket.session_id, channel=ticket.channel, company=ticket.company,
         phone=ticket.phone, district=ticket.district, leader=ticket.leader,
         contact=ticket.contact, question=ticket.question, due_at=ticket.due_at,
-        note=event.note)
+        note=event.note, from_status=event.from_status)
 
 
 class TicketService:
@@ -144,7 +148,7 @@ class TicketService:
     def act(self, ticket_id: str, action: str, actor: str, *, note: str = "",
             to_owner: str | None = None, to_role: str = "staff",
             resolution: str | None = None) -> Ticket:
-        """Apply one action (assign, transfer, contact, resolve, rate, close, reopen,
+        """Apply one action (assign, transfer, contact, reply, resolve, rate, close, reopen,
         escalate, note); raises :class:`TransitionError` or :class:`TicketNotFound`."""
         if action in ("assign", "transfer") and not (to_owner and to_owner.strip()):
             raise TransitionError("转派需要指定新的负责人")
@@ -152,6 +156,8 @@ class TicketService:
             raise TransitionError("转派需要说明原因")
         if action == "resolve" and not (resolution and resolution.strip()):
             raise TransitionError("办结需要填写办理结果")
+        if action == "reply" and not note.strip():
+            raise TransitionError("回复内容不能为空")
         with self._sessions.begin() as session:
             self.apply(session, ticket_id, action, actor, note=note, to_owner=to_owner,
                        to_role=to_role, resolution=resolution)
@@ -172,7 +178,7 @@ class TicketService:
             ticket.owner = ticket.leader or HOTLINE_SUPERVISOR
             ticket.owner_role = "leader"
             ticket.escalated_at = now
-        elif action == "contact":
+        elif action in ("contact", "reply"):  # a written reply is a contact too
             ticket.contacted_at = ticket.contacted_at or now
         elif action == "resolve":
             ticket.resolved_at, ticket.resolution = now, resolution
@@ -247,14 +253,25 @@ class TicketService:
         if where.owner:
             query = query.where(Ticket.owner == where.owner)
         if where.overdue is not None:
-            overdue = Ticket.status.in_([s.value for s in OPEN_STATUSES]) & or_(
-                Ticket.due_at < now, Ticket.contacted_at.is_(None) & (Ticket.contact_due_at < now))
+            overdue = overdue_clause(now)
             query = query.where(overdue if where.overdue else ~overdue)
+        ordered = query.order_by(Ticket.created_at.desc(), Ticket.id)
+        if where.queue is not None and where.queue_viewer is not None:
+            query = query.where(queue_clause(where.queue, where.queue_viewer, now))
+            ordered = query.order_by(Ticket.due_at, Ticket.id)  # a work queue: most urgent first
         with self._reads() as session:
             total = session.scalar(select(func.count()).select_from(query.subquery()))
-            rows = session.scalars(query.order_by(Ticket.created_at.desc(), Ticket.id)
-                                   .offset(where.offset).limit(where.limit)).all()
+            rows = session.scalars(ordered.offset(where.offset).limit(where.limit)).all()
             return list(rows), int(total or 0)
+
+    def queue_counts(self, viewer: Viewer) -> dict[str, int]:
+        """How many tickets each of ``viewer``'s work queues holds now."""
+        now = self.clock()
+        with self._reads() as session:
+            return {queue: int(session.scalar(
+                        select(func.count()).select_from(Ticket).where(
+                            queue_clause(queue, viewer, now))) or 0)
+                    for queue in viewer.queues()}
 
     def for_identity(self, session_id: str, limit: int = 10) -> builtins.list[Ticket]:
         """The tickets a session opened, and those it proved are its own (number + phone,

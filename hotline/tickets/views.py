@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from hotline.conversations.log import ConversationLog
 from hotline.tickets.lifecycle import STATUS_LABELS, allowed_actions
 from hotline.tickets.models import Ticket
+from hotline.tickets.queues import QUEUE_LABELS, Viewer
 from hotline.tickets.service import is_overdue
+
+# the turn that asked for the person is logged just after its ticket was opened
+HANDOFF_TURN_SLACK = timedelta(seconds=60)
+CONVERSATION_TURNS = 10
 
 
 def ticket_card(ticket: Ticket, now: datetime) -> dict[str, Any]:
@@ -46,3 +52,18 @@ def ticket_detail(ticket: Ticket, now: datetime) -> dict[str, Any]:
                      "to_owner": e.to_owner, "note": e.note,
                      "at": e.created_at.isoformat()} for e in ticket.events],
     }
+
+
+def conversation_before(log: ConversationLog, ticket: Ticket) -> list[dict[str, Any]]:
+    """What the enterprise said in the chat up to the handoff (none for phone tickets);
+    button payloads (``/affirm``) are clicks, not words, and are left out."""
+    turns = log.before(ticket.session_id, ticket.created_at + HANDOFF_TURN_SLACK,
+                       CONVERSATION_TURNS)
+    return [{"at": t.created_at.isoformat(), "channel": t.channel, "text": t.text,
+             "outcome": t.outcome} for t in turns if not t.text.startswith("/")]
+
+
+def queue_summary(viewer: Viewer, counts: dict[str, int]) -> list[dict[str, Any]]:
+    """The console's queue tabs: key, Chinese label and count, in the viewer's order."""
+    return [{"queue": queue, "label": QUEUE_LABELS[queue], "count": counts.get(queue, 0)}
+            for queue in viewer.queues()]

@@ -4,6 +4,7 @@
 const MAX_TEXT = 1000;
 const MAX_ENTRIES = 300;          // transcript entries kept on the device
 const REQUEST_TIMEOUT_MS = 30000;
+const INBOX_POLL_MS = 5000;       // staff replies and ticket news, once the session has a ticket
 // a credential issued by POST /api/sessions (or the 鄂汇办 exchange): "<id>.<signature>"
 const SESSION_PATTERN = /^[A-Za-z0-9_:-]{1,140}\.[A-Za-z0-9_-]{20,60}$/;
 const DEFAULT_LEVELS = [
@@ -61,7 +62,10 @@ function loadState() {
   const entries = stored && Array.isArray(stored.entries) ? stored.entries : [];
   const sessionId = stored && typeof stored.sessionId === "string" &&
     SESSION_PATTERN.test(stored.sessionId) ? stored.sessionId : null;
-  return { sessionId, entries: sessionId ? entries : [] };
+  // inbox: whether to watch it (the session has tickets) and the newest message shown
+  const watch = Boolean(sessionId && stored.watch);
+  const inboxSeen = sessionId && Number.isInteger(stored.inboxSeen) ? stored.inboxSeen : null;
+  return { sessionId, entries: sessionId ? entries : [], watch, inboxSeen };
 }
 
 let state = loadState();
@@ -277,6 +281,15 @@ function renderRating(entry, index) {
   return row;
 }
 
+/** A message from the inbox (a staff reply, ticket news): a bot bubble without buttons. */
+function renderInbox(entry) {
+  const row = el("div", "row bot inbox");
+  const bubble = el("div", "bubble");
+  bubble.append(el("span", "visually-hidden", "店小二说："), document.createTextNode(entry.text));
+  row.append(bubble);
+  return row;
+}
+
 function renderNotice(entry) {
   const node = el("p", entry.tone === "error" ? "notice error" : "notice", entry.text);
   if (entry.tone === "error") node.setAttribute("role", "alert");
@@ -284,7 +297,8 @@ function renderNotice(entry) {
 }
 
 const RENDERERS = { user: renderUser, bot: renderBot, sources: renderSources,
-  tickets: renderTickets, rating: renderRating, notice: renderNotice, claim: renderClaim };
+  tickets: renderTickets, rating: renderRating, notice: renderNotice, claim: renderClaim,
+  inbox: renderInbox };
 
 function renderEntry(entry, index) {
   const render = RENDERERS[entry.kind];
@@ -365,6 +379,8 @@ async function ensureSession() {
   const result = await postJSON("/api/sessions", { channel });
   if (!result.ok || !result.body || !SESSION_PATTERN.test(result.body.session_id || "")) return false;
   state.sessionId = result.body.session_id;
+  state.watch = false;
+  state.inboxSeen = 0;  // a new session: every message in its inbox is new
   save();
   return true;
 }
@@ -426,6 +442,9 @@ async function send(text, shown) {
     return false;
   }
   addEntries(...entriesFor(result.body));
+  if (result.body.handoff || (Array.isArray(result.body.tickets) && result.body.tickets.length)) {
+    watchInbox();
+  }
   return true;
 }
 
@@ -477,6 +496,7 @@ async function showTickets() {
     addEntries({ kind: "notice", tone: "info", text: "您在这里还没有工单。需要工作人员跟进时，点“转人工”登记。" });
   } else {
     addEntries({ kind: "tickets", tickets: result.body.tickets });
+    watchInbox();
   }
   addEntries({ kind: "claim", done: null });
 }
@@ -527,6 +547,50 @@ function renderClaim(entry, index) {
   return row;
 }
 
+// ---------------------------------------------------------------- inbox
+
+/** Staff replies and ticket news reach the page without a reload: the session's inbox
+ * (GET /api/notifications) is polled while the session has a ticket. */
+function watchInbox() {
+  if (!state.watch) {
+    state.watch = true;
+    save();
+  }
+}
+
+let polling = false;
+async function pollInbox() {
+  if (polling || busy || !state.watch || !state.sessionId || document.hidden) return;
+  polling = true;
+  try {
+    const result = await request("GET",
+      `/api/notifications?session_id=${encodeURIComponent(state.sessionId)}&limit=20`);
+    if (result.status === 401) {  // the credential is gone: a new one has no tickets
+      state.watch = false;
+      save();
+      return;
+    }
+    if (!result.ok || !result.body || !Array.isArray(result.body.data)) return;
+    const items = result.body.data.filter((n) => Number.isInteger(n.id)).sort((a, b) => a.id - b.id);
+    const newest = items.length ? items[items.length - 1].id : 0;
+    if (state.inboxSeen === null) {  // stored before the page watched its inbox: start here
+      state.inboxSeen = newest;
+      save();
+      return;
+    }
+    // "create" was told in the chat itself, when the ticket was opened
+    const fresh = items.filter((n) => n.id > state.inboxSeen && n.event !== "create");
+    state.inboxSeen = Math.max(state.inboxSeen, newest);
+    if (fresh.length) {
+      addEntries(...fresh.map((n) => ({ kind: "inbox", text: String(n.text || "") })));
+    } else {
+      save();
+    }
+  } finally {
+    polling = false;
+  }
+}
+
 let confirmTimer = null;
 function startNewChat() {
   if (!newButton.classList.contains("confirm")) {
@@ -536,7 +600,7 @@ function startNewChat() {
     return;
   }
   resetNewButton();
-  state = { sessionId: null, entries: [{ ...WELCOME }] };  // a new credential on first send
+  state = { sessionId: null, entries: [{ ...WELCOME }], watch: false, inboxSeen: null };
   save();
   renderAll();
   input.focus();
@@ -592,7 +656,7 @@ async function adoptEhuibanIdentity() {
   history.replaceState(null, "", `${location.pathname}?embed=1`);
   if (!result.ok || !result.body || !SESSION_PATTERN.test(result.body.session_id || "")) return;
   if (state.sessionId !== result.body.session_id) {
-    state = { sessionId: result.body.session_id, entries: [] };
+    state = { sessionId: result.body.session_id, entries: [], watch: false, inboxSeen: null };
   }
 }
 
@@ -600,4 +664,6 @@ await adoptEhuibanIdentity();
 if (!state.entries.length) state.entries.push({ ...WELCOME });
 save();
 renderAll();
+setInterval(pollInbox, INBOX_POLL_MS);
+document.addEventListener("visibilitychange", () => pollInbox());
 document.documentElement.dataset.ready = "1";  // for tests: the page has rendered
