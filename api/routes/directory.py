@@ -4,7 +4,7 @@ saved directory version, its history and audit trail, and the Rasa retrain jobs.
 Every save is a new version (hotline/directory/store.py), applied at once in this process
 and within seconds in the others; the index is rebuilt in the background. A change that
 alters Rasa's generated data says ``retrain_needed``; ``POST …/retrain`` (admins) trains,
-tests and hot-swaps a new model (api/retrain.py).
+tests and hot-swaps a new model (api/dialogue/retrain.py).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import require
 from api.deps import RuntimeDep
-from api.retrain import JobRunning, retrainer
+from api.dialogue.retrain import JobRunning, retrainer
 from api.runtime import Runtime
 from api.schemas import MAX_DB_ID
 from hotline.directory import edits

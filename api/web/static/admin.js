@@ -14,7 +14,7 @@ if (window.trustedTypes && window.trustedTypes.createPolicy) {
   });
 }
 
-const CSRF_KEY = "dxe.admin.csrf";
+const CSRF_KEY = "dxe.staff.csrf";
 const DAY_MS = 86400000;
 const ROLE_LABELS = { staff: "热线坐席", liaison: "区联络员", editor: "知识库编辑", admin: "管理员" };
 const TAB_ROLES = { dashboard: ["admin"], try: ["admin", "editor"], accounts: ["admin"],

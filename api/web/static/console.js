@@ -2,7 +2,7 @@
 // enterprise or staff text is rendered with textContent, never parsed as HTML.
 
 const POLL_MS = 5000;
-const CSRF_KEY = "dxe.console.csrf";   // sessionStorage: this tab only, never in the URL
+const CSRF_KEY = "dxe.staff.csrf";   // sessionStorage: this tab only, never in the URL
 const MAX_QUESTION = 1000;            // what /api/assist/suggest takes
 const BEIJING_TIME = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai",
   year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",

@@ -1,7 +1,7 @@
 // The directory editor. Every text from the server is set with textContent: staff text is
 // never parsed as HTML (the page runs under a CSP with Trusted Types and no inline code).
 const API = "/api/admin/directory";
-const CSRF_KEY = "dxe_csrf";
+const CSRF_KEY = "dxe.staff.csrf";
 const PLACES_SHOWN = 40;
 const $ = (id) => document.getElementById(id);
 const state = { data: null, me: null, polling: null, placeFilter: "" };

@@ -1,7 +1,7 @@
 // The knowledge library page. Staff text is only ever put into the page as text
 // (textContent / value), never as HTML: the page runs under Trusted Types with no sinks.
 const API = "/api/admin/knowledge";
-const state = { csrf: sessionStorage.getItem("dxe_csrf") || "", me: null, current: null, chunks: [] };
+const state = { csrf: sessionStorage.getItem("dxe.staff.csrf") || "", me: null, current: null, chunks: [] };
 const $ = (id) => document.getElementById(id);
 
 function el(tag, text, className) {
@@ -67,14 +67,14 @@ $("login-form").addEventListener("submit", async (event) => {
   const data = await response.json();
   if (!response.ok) { $("login-error").textContent = data.message || "登录失败"; return; }
   state.csrf = data.csrf_token;
-  sessionStorage.setItem("dxe_csrf", state.csrf);
+  sessionStorage.setItem("dxe.staff.csrf", state.csrf);
   $("login-password").value = "";
   await start();
 });
 
 $("logout").addEventListener("click", async () => {
   await fetch("/api/auth/logout", { method: "POST", credentials: "same-origin" });
-  sessionStorage.removeItem("dxe_csrf");
+  sessionStorage.removeItem("dxe.staff.csrf");
   state.csrf = "";
   showLogin();
 });
