@@ -129,6 +129,7 @@ class Runtime:
         with self._lock:
             served, searcher = self.knowledge, self.searcher
         return searcher is not None and served.versions() == current.versions() and \
+            served.directory_revision == current.directory_revision and \
             searcher.index.manifest.document_versions == current.versions()
 
     def request_reindex(self, reason: str, actor: str = "system") -> int:

@@ -159,6 +159,27 @@ def _stop(process: subprocess.Popen | None) -> None:  # type: ignore[type-arg]
         process.kill()
 
 
+def model_to_serve(settings: Settings, base: Path = RASA_MODEL) -> Path:
+    """The Rasa model a (re)start serves: the directory editor's last successful retrain
+    when it is newer than the one ``make setup`` trained (so a restart keeps the admin's
+    aliases), else that one."""
+    from hotline.db import init_schema, make_engine, make_session_factory
+    from hotline.directory.training import TrainingJobs
+
+    engine = make_engine(settings.DATABASE_URL)
+    try:
+        init_schema(engine)
+        retrained = TrainingJobs(make_session_factory(engine)).latest_model()
+    finally:
+        engine.dispose()
+    if retrained is None:
+        return base
+    candidate = Path(retrained)
+    if not base.exists() or candidate.stat().st_mtime > base.stat().st_mtime:
+        return candidate
+    return base
+
+
 def run_stack(settings: Settings) -> int:
     """Start Rasa (if built) and the app, wait for both, and stop both on Ctrl-C.
 
@@ -176,8 +197,10 @@ def run_stack(settings: Settings) -> int:
     port = int(settings.RASA_URL.rsplit(":", 1)[-1].split("/")[0]) if settings.RASA_URL else 0
     env = rasa_environment(settings, PROJECT_ROOT / "var" / "rasa" / "tracker.db")
     rasa = None
-    if settings.RASA_URL and RASA_BIN.exists() and RASA_MODEL.exists():
-        rasa = subprocess.Popen(rasa_command(RASA_MODEL, port, settings.RASA_ENDPOINTS),
+    model = model_to_serve(settings)
+    if settings.RASA_URL and RASA_BIN.exists() and model.exists():
+        print(f"dialogue model: {model}")
+        rasa = subprocess.Popen(rasa_command(model, port, settings.RASA_ENDPOINTS),
                                 cwd=PROJECT_ROOT, env=env)
     else:
         print("dialogue server not built (run `make setup`); the app answers in direct mode")

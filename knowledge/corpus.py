@@ -35,6 +35,8 @@ class KnowledgeBase:
     referrals: list[Referral] = field(default_factory=list)
     synonyms: dict[str, str] = field(default_factory=dict)
     dictionary_terms: list[str] = field(default_factory=list)
+    # which saved version of the directory this was assembled with (None: the files')
+    directory_revision: int | None = None
 
     def __post_init__(self) -> None:
         ids = [doc.id for doc in self.documents]

@@ -14,7 +14,9 @@ from api.auth import require
 from api.deps import RuntimeDep
 from api.schemas import MAX_DB_ID, MAX_OFFSET
 from hotline.audit.log import to_csv
-from hotline.security.accounts import StaffMember, create_staff, list_staff, set_active
+from hotline.security.accounts import StaffMember, create_staff, list_staff, name_of, set_active
+from hotline.security.passwords import MAX_LENGTH as PASSWORD_MAX
+from hotline.security.passwords import WeakPassword
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
 AccountAdmin = Annotated[StaffMember, Depends(require("accounts.manage"))]
@@ -41,7 +43,7 @@ async def read_staff(runtime: RuntimeDep, admin: AccountAdmin) -> dict[str, Any]
 async def create_account(body: StaffCreate, runtime: RuntimeDep,
                          admin: AccountAdmin) -> dict[str, Any]:
     """Create an account; its API key is in this answer only. It signs in once a password
-    is set (``python -m api.manage set-password``)."""
+    is set (``POST /api/admin/staff/{id}/password``)."""
     district = None
     if body.district:
         liaison = runtime.knowledge.directory.find_in_text(body.district)
@@ -56,6 +58,27 @@ async def create_account(body: StaffCreate, runtime: RuntimeDep,
         raise HTTPException(code, str(exc)) from exc
     return {"id": member.id, "name": member.name, "role": member.role,
             "district": member.district, "api_key": key}
+
+
+class PasswordSet(BaseModel):
+    """A first password for an account, or a reset (the owner changes it after signing in)."""
+
+    password: str = Field(min_length=1, max_length=PASSWORD_MAX)
+
+
+@router.post("/staff/{staff_id}/password", status_code=status.HTTP_204_NO_CONTENT)
+async def set_account_password(staff_id: StaffId, body: PasswordSet, runtime: RuntimeDep,
+                               admin: AccountAdmin) -> Response:
+    """Set an account's password (no shell needed after the first admin): every open
+    session of the account ends; the audit log says who set it, never the password."""
+    name = await run_in_threadpool(name_of, runtime.sessions, staff_id)
+    if name is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "没有这个账号 / no such account")
+    try:
+        await run_in_threadpool(runtime.logins.set_password, name, body.password, admin.name)
+    except WeakPassword as exc:
+        raise HTTPException(422, str(exc)) from exc
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/staff/{staff_id}/{change}")

@@ -167,7 +167,7 @@ class DirectoryStore:
         return row
 
 
-def saved_directory(sessions: sessionmaker[Session]) -> LiaisonDirectory | None:
-    """The directory of the latest saved version, or None when none was saved yet."""
+def saved_directory(sessions: sessionmaker[Session]) -> tuple[LiaisonDirectory, int] | None:
+    """The directory of the latest saved version and its id, or None when none was saved."""
     saved = DirectoryStore(sessions).latest()
-    return None if saved is None else build_directory(saved.data)
+    return None if saved is None else (build_directory(saved.data), saved.id)

@@ -110,6 +110,16 @@ class TrainingJobs:
                                    .order_by(RasaTrainingJob.id.desc()).limit(limit)).all()
             return [_job(row) for row in rows]
 
+    def latest_model(self) -> str | None:
+        """The model file of the last successful retrain, if it is still on disk."""
+        from pathlib import Path
+
+        with self._reads() as session:
+            paths = session.scalars(select(RasaTrainingJob.model_path)
+                                    .where(RasaTrainingJob.status == "succeeded")
+                                    .order_by(RasaTrainingJob.id.desc()).limit(1)).all()
+        return next((p for p in paths if p and Path(p).is_file()), None)
+
     def served_fingerprint(self) -> str | None:
         """What the model in use was trained on: the last successful job's data, else the
         seed files' (``make setup`` trains from them)."""

@@ -32,7 +32,9 @@ def knowledge_from_database(library: Library, sessions: sessionmaker[Session], d
     """What the app serves: the library's published documents and the directory's latest
     saved version (the directory file until the editor saved one)."""
     tables = tables or load_file_tables(data_dir)
-    directory = saved_directory(sessions)
-    if directory is not None:
-        tables = replace(tables, directory=directory)
-    return knowledge_from_library(library, data_dir, tables)
+    saved = saved_directory(sessions)
+    if saved is None:
+        return knowledge_from_library(library, data_dir, tables)
+    directory, revision = saved
+    knowledge = knowledge_from_library(library, data_dir, replace(tables, directory=directory))
+    return replace(knowledge, directory_revision=revision)

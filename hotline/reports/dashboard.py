@@ -22,7 +22,7 @@ from hotline.conversations.models import ChatTurn
 from hotline.db import read_sessions
 from hotline.reports.tables import Table
 from hotline.tickets.deadlines import BEIJING
-from hotline.tickets.lifecycle import OPEN_STATUSES
+from hotline.tickets.lifecycle import OPEN_STATUSES, STATUS_LABELS
 from hotline.tickets.models import AnswerVote, Rating, Ticket
 from hotline.tickets.ratings import RATING_LABELS
 from hotline.tickets.service import is_overdue
@@ -33,6 +33,8 @@ QUESTION_SNIPPET = 80
 # The knowledge base's three decisions: the answer / decline / referral rates share them.
 DECISIONS = ("answered", "declined", "referred")
 NO_DISTRICT = "未定区"
+CHANNEL_LABELS = {"web": "网页", "ehuiban": "鄂汇办", "wechat": "微信", "phone": "电话",
+                  "counter": "窗口"}
 TABLE_NAMES = ("conversations", "rates", "votes", "ratings", "districts", "deadlines", "overdue")
 
 
@@ -107,7 +109,8 @@ def conversations_table(turns: Iterable[ChatTurn]) -> Table:
         key = (beijing_day(turn.created_at), turn.channel)
         sessions[key].add(turn.session_id)
         messages[key] += 1
-    rows = [{"day": day.isoformat(), "channel": channel, "conversations": len(sessions[(day, channel)]),
+    rows = [{"day": day.isoformat(), "channel": CHANNEL_LABELS.get(channel, channel),
+             "conversations": len(sessions[(day, channel)]),
              "messages": messages[(day, channel)]} for day, channel in sorted(messages)]
     return Table("conversations", "每日会话量（按渠道）",
                  (("day", "日期"), ("channel", "渠道"), ("conversations", "会话数"),
@@ -221,7 +224,8 @@ def overdue_table(tickets: Iterable[Ticket], now: datetime) -> Table:
             continue
         missed = ticket.due_at if now > ticket.due_at else ticket.contact_due_at
         rows.append({"id": ticket.id, "district": ticket.district or NO_DISTRICT,
-                     "owner": ticket.owner, "status": ticket.status,
+                     "owner": ticket.owner,
+                     "status": STATUS_LABELS.get(ticket.status, ticket.status),
                      "deadline": "办结" if missed == ticket.due_at else "首次联系",
                      "created_at": _local(ticket.created_at), "due_at": _local(missed),
                      "overdue_hours": int((now - missed).total_seconds() // 3600),

@@ -82,6 +82,13 @@ def list_staff(sessions: sessionmaker[Session]) -> list[dict[str, object]]:
                 for u in users]
 
 
+def name_of(sessions: sessionmaker[Session], staff_id: int) -> str | None:
+    """An account's name by its id, or None."""
+    with read_sessions(sessions)() as session:
+        user = session.get(StaffUser, staff_id)
+        return user.name if user else None
+
+
 def set_active(sessions: sessionmaker[Session], staff_id: int, active: bool,
                actor: str) -> dict[str, object]:
     """Enable or disable an account (a disabled one's key and sign-in stop working)."""

@@ -14,7 +14,8 @@ from hotline.security.accounts import create_staff
 
 ROUTES = [("GET", "/api/admin/staff", None), ("POST", "/api/admin/staff", {"name": "x"}),
           ("POST", "/api/admin/staff/1/disable", None), ("GET", "/api/admin/audit", None),
-          ("GET", "/api/admin/audit.csv", None)]
+          ("GET", "/api/admin/audit.csv", None),
+          ("POST", "/api/admin/staff/1/password", {"password": "长江大桥-黄鹤楼-2026"})]
 
 
 def bearer(key: str) -> dict[str, str]:
@@ -84,3 +85,28 @@ def test_csv_cells_never_start_a_formula() -> None:
                                "create", "staff", "1", None, {"name": "@evil"})])
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert rows[1][2].startswith("'=")
+
+
+def test_an_admin_sets_a_password_and_the_account_signs_in(client: TestClient, runtime: Any,
+                                                           admin_headers: dict[str, str]) -> None:
+    name = f"新坐席-{uuid.uuid4().hex[:6]}"
+    account = client.post("/api/admin/staff", headers=admin_headers, json={"name": name}).json()
+    password = "江城热线-首问负责-2026"
+    assert client.post("/api/auth/login", json={"name": name, "password": password}
+                       ).status_code == 401  # no password yet: no sign-in
+    weak = client.post(f"/api/admin/staff/{account['id']}/password", headers=admin_headers,
+                       json={"password": "short"})
+    assert weak.status_code == 422 and "密码" in weak.json()["message"]
+    assert client.post("/api/admin/staff/999999/password", headers=admin_headers,
+                       json={"password": password}).status_code == 404
+    done = client.post(f"/api/admin/staff/{account['id']}/password", headers=admin_headers,
+                       json={"password": password})
+    assert done.status_code == 204
+    signed = client.post("/api/auth/login", json={"name": name, "password": password})
+    assert signed.status_code == 200, signed.text
+    client.cookies.clear()
+    audit = client.get("/api/admin/audit", headers=admin_headers,
+                       params={"kind": "staff"}).json()["data"]
+    entry = next(e for e in audit if e["subject_id"] == str(account["id"])
+                 and e["action"] == "password_set")
+    assert entry["actor"] == "测试管理员" and password not in str(entry)

@@ -21,6 +21,14 @@ ROUTES: list[tuple[str, str, str, Any]] = [  # (method, path, scope, body)
 ]
 
 
+def _served(runtime: Any, timeout: float = 180.0) -> None:
+    """Wait until the save's re-index is published and this process serves it."""
+    deadline = time.monotonic() + timeout
+    while not runtime.index_is_current():
+        assert time.monotonic() < deadline, "the change's re-index was not served in time"
+        time.sleep(0.2)
+
+
 def _latest(client: Any, headers: dict[str, str]) -> dict[str, Any]:
     response = client.get("/api/admin/directory", headers=headers)
     assert response.status_code == 200, response.text
@@ -62,7 +70,8 @@ def test_editors_read_and_edit_a_district(directory_client: Any, keys: Any,
     assert saved.status_code == 200, saved.text
     assert saved.json()["version"]["id"] == data["version"]["id"] + 1
     assert saved.json()["retrain_needed"] is False  # a contact is not in Rasa's data
-    # this process answers with it at once
+    # served once its re-index (the directory document names the contact) is published
+    _served(directory_runtime)
     turn = directory_runtime.assistant().liaison("后湖的企业找谁")
     assert "赵六" in turn.texts[0]
     # the same base version again: someone else saved meanwhile
@@ -108,18 +117,21 @@ def test_a_new_place_needs_a_retrain_and_can_be_changed_and_deleted(
         "unit": "黄陂区", "aliases": ["云栖园"], "english": ["Yunqi Park"]})
     assert created.status_code == 201, created.text
     assert created.json()["retrain_needed"] is True
+    _served(directory_runtime)
     assert directory_runtime.knowledge.directory.get("云栖园").district == "黄陂区"
     version = created.json()["version"]["etag"]
     moved = directory_client.put("/api/admin/directory/places/云栖科创园", headers=keys["editor"],
                                  json={"base_version": version, "name": "云栖科创园",
                                        "kind": "park", "unit": "新洲区"})
     assert moved.status_code == 200, moved.text
+    _served(directory_runtime)
     assert directory_runtime.knowledge.directory.get("云栖科创园").district == "新洲区"
     assert directory_runtime.knowledge.directory.get("云栖园") is None
     gone = directory_client.delete(
         f"/api/admin/directory/places/云栖科创园?base_version={moved.json()['version']['etag']}",
         headers=keys["admin"])
     assert gone.status_code == 200
+    _served(directory_runtime)
     assert directory_runtime.knowledge.directory.get("云栖科创园") is None
     kinds = [e["action"] for e in directory_client.get(
         "/api/admin/directory/audit", headers=keys["admin"]).json()["data"][:3]]

@@ -75,8 +75,8 @@ def test_conversations_rates_votes_and_ratings_per_beijing_day(
 
     conversations = {(r["day"], r["channel"]): (r["conversations"], r["messages"])
                      for r in board.tables["conversations"].rows}
-    assert conversations == {("2025-09-30", "web"): (2, 3), ("2025-09-30", "wechat"): (1, 1),
-                             ("2025-10-01", "web"): (2, 2)}
+    assert conversations == {("2025-09-30", "网页"): (2, 3), ("2025-09-30", "微信"): (1, 1),
+                             ("2025-10-01", "网页"): (2, 2)}
     rates = {r["day"]: r for r in board.tables["rates"].rows}
     assert (rates["2025-09-30"]["answered"], rates["2025-09-30"]["declined"],
             rates["2025-09-30"]["referred"]) == (2, 1, 1)

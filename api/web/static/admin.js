@@ -514,10 +514,33 @@ async function loadAccounts() {
         return button;
       } },
     ], accounts, (row) => row.active ? null : "inactive");
+    const select = $("password-account");
+    const chosen = select.value;
+    clear(select);
+    for (const account of accounts) {
+      const option = el("option", null, `${account.name}（${ROLE_LABELS[account.role] || account.role}）`);
+      option.value = String(account.id);
+      select.append(option);
+    }
+    if (chosen) select.value = chosen;
   } catch (error) {
     flash(error.message, true);
   }
 }
+
+$("password-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const select = $("password-account");
+  const name = select.selectedOptions[0] ? select.selectedOptions[0].textContent : "";
+  try {
+    await api("POST", `/api/admin/staff/${select.value}/password`, { password: $("password-value").value });
+    $("password-value").value = "";
+    flash(`已为 ${name} 设置密码。`);
+    loadAccounts();
+  } catch (error) {
+    flash(error.message, true);
+  }
+});
 
 $("account-form").addEventListener("submit", async (event) => {
   event.preventDefault();
