@@ -110,3 +110,40 @@ def test_an_admin_publishes_an_uploaded_docx_and_the_chat_answers_from_it(
             deadline = time.monotonic() + 120
             while doc_id in runtime.knowledge.versions() and time.monotonic() < deadline:
                 time.sleep(0.2)
+
+
+def test_an_editor_turns_a_problem_group_into_an_faq_draft(
+        browser, web_stack: Stack, runtime, artifacts: Path) -> None:  # type: ignore[no-untyped-def]
+    marker = uuid.uuid4().hex[:4]
+    questions = [f"科技馆研学基地{marker}怎么申报", f"科技馆研学基地{marker}申报流程是什么"]
+    for number, text in enumerate(questions):  # two questions the assistant declined
+        runtime.conversation_log.record(
+            session_id=f"web:problem-{marker}-{number}", channel="web", text=text, intent=None,
+            outcome="declined", confidence=0.1, top_doc_id=None, top_section=None)
+    name = f"知识库编辑-{marker}"
+    create_staff(runtime.sessions, name, role="editor")
+    runtime.logins.set_password(name, PASSWORD, actor="测试")
+    context = browser.new_context(viewport=DESKTOP, locale="zh-CN", base_url=web_stack.app_url)
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    recorder = PageRecorder(page)
+    try:
+        page.goto("/admin/knowledge")
+        page.locator("#login-name").fill(name)
+        page.locator("#login-password").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        group = page.locator("#problems > li", has_text=f"研学基地{marker}").first
+        expect(group).to_be_visible()
+        expect(group).to_contain_text("2 次")
+        group.get_by_role("button", name="生成问答草稿").click()
+        expect(page.locator("#status")).to_contain_text("已生成问答草稿")
+        expect(page.locator("#faq-form")).to_be_visible()
+        question = page.locator("#faq-question").input_value()
+        assert question in questions
+        paraphrases = page.locator("#faq-paraphrases").input_value()
+        assert (set(questions) - {question}) <= set(paraphrases.splitlines())
+        expect(page.locator("#detail-state")).to_contain_text("草稿")  # a draft: never served
+        page.screenshot(path=str(artifacts / "knowledge-problem-draft.png"), full_page=True)
+        assert not recorder.errors, recorder.errors
+    finally:
+        context.close()

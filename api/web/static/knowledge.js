@@ -49,7 +49,7 @@ async function start() {
   $("app").hidden = false;
   $("logout").hidden = false;
   $("who").textContent = `${state.me.name}（${roleLabel(state.me.role)}）`;
-  await Promise.all([loadDocuments(), loadSynonyms(), loadJobs()]);
+  await Promise.all([loadDocuments(), loadSynonyms(), loadJobs(), loadProblems()]);
 }
 
 function roleLabel(role) {
@@ -319,6 +319,44 @@ $("new-faq").addEventListener("click", async () => {
     await loadDocuments();
   } catch (error) { say(error.message, true); }
 });
+
+// -- problem list → FAQ drafts ---------------------------------------------------------------
+async function loadProblems() {
+  const list = $("problems");
+  let data;
+  try {
+    data = await call("GET", "/api/staff/problems?status=open&items=5");
+  } catch (error) {
+    list.replaceChildren(el("li", error.message, "error"));
+    return;
+  }
+  list.replaceChildren();
+  if (!data.data.length) list.append(el("li", "目前没有待处理的问题。", "hint"));
+  for (const group of data.data.slice(0, 30)) {
+    const item = el("li");
+    item.dataset.group = group.id;
+    const head = el("p");
+    head.append(el("strong", group.label), el("span", ` · ${group.size} 次 · ${Object.values(group.kind_labels).join("、")}`, "hint"));
+    const examples = el("ul", null, "examples");
+    for (const example of group.items) examples.append(el("li", example.text));
+    const draft = el("button", "生成问答草稿");
+    draft.type = "button";
+    draft.addEventListener("click", async () => {
+      draft.disabled = true;
+      try {
+        const doc = await call("POST", `/api/admin/problems/${encodeURIComponent(group.id)}/faq-draft`);
+        say(`已生成问答草稿“${group.label}”，请补上答案和引用条款后提交审核。`);
+        await loadDocuments();
+        await openDocument(doc.id);
+      } catch (error) {
+        say(error.message, true);
+        draft.disabled = false;
+      }
+    });
+    item.append(head, examples, draft);
+    list.append(item);
+  }
+}
 
 // -- synonyms --------------------------------------------------------------------------------
 async function loadSynonyms() {
