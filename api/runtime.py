@@ -14,7 +14,13 @@ from assistant.assistant import DirectAssistant
 from hotline.audit.log import AuditLog
 from hotline.audit.tickets import AuditedNotifier
 from hotline.conversations.log import ConversationLog
-from hotline.db import init_schema, make_engine, make_session_factory, read_sessions
+from hotline.db import (
+    init_schema,
+    make_engine,
+    make_session_factory,
+    read_sessions,
+    startup_lock,
+)
 from hotline.directory.store import DirectoryStore
 from hotline.library.assembly import knowledge_from_database
 from hotline.library.indexing import IndexJobs
@@ -88,12 +94,13 @@ class Runtime:
         published knowledge base, the embedding model and the index; then watch the index
         store for new builds (every ``LIBRARY_POLL_SECONDS``)."""
         engine = make_engine(settings.DATABASE_URL)
-        init_schema(engine)
         sessions = make_session_factory(engine)
         library = Library(sessions)
-        if library.count() == 0:  # a new database: the files are the seed
-            report = import_seed(library, settings.KNOWLEDGE_DIR)
-            log.info("knowledge library seeded: %s", report)
+        with startup_lock(engine):  # replicas starting together migrate and seed one by one
+            init_schema(engine)
+            if library.count() == 0:  # a new database: the files are the seed
+                report = import_seed(library, settings.KNOWLEDGE_DIR)
+                log.info("knowledge library seeded: %s", report)
         tables = load_file_tables(settings.KNOWLEDGE_DIR)
         knowledge = knowledge_from_database(library, sessions, settings.KNOWLEDGE_DIR, tables)
         runtime = cls(settings, knowledge, engine, sessions, ConversationLog(sessions),

@@ -6,7 +6,8 @@ import functools
 import importlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar, cast
@@ -212,6 +213,28 @@ def init_schema(engine: Engine) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+STARTUP_LOCK_KEY = 0x64786530  # "dxe0": one app process at a time migrates and seeds
+
+
+@contextmanager
+def startup_lock(engine: Engine) -> Iterator[None]:
+    """Serialise the start-up of replicas sharing a PostgreSQL database (migrations, seed
+    import): a session-level advisory lock, held for the block. SQLite needs none: its
+    writers are serialised by the file lock, and one machine runs one app by default."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": STARTUP_LOCK_KEY})
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"),
+                               {"key": STARTUP_LOCK_KEY})
+            connection.commit()
 
 
 def ping(engine: Engine) -> None:
