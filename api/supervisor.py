@@ -287,3 +287,30 @@ def dialogue_stack(settings: Settings, workdir: Path, token: str, runtime: Any =
             _stop(rasa)
             if runtime is not None:
                 runtime.settings = previous
+
+
+@contextmanager
+def app_replicas(env: dict[str, str], count: int, logs: Path,
+                 timeout: float = START_TIMEOUT_SECONDS) -> Iterator[list[str]]:
+    """``count`` app processes (``python -m api.manage serve``) started together with
+    ``env`` on free ports of 127.0.0.1 — the replicas of deploy/compose.yml; yields their
+    base URLs once every one is healthy, stops them all afterwards. Used by tests/scaleout
+    and ``make bench``. Raises RuntimeError (with the log's tail) if one does not start."""
+    logs.mkdir(parents=True, exist_ok=True)
+    ports = [free_port() for _ in range(count)]
+    processes: list[subprocess.Popen] = []  # type: ignore[type-arg]
+    try:
+        for number, port in enumerate(ports):
+            with (logs / f"app-{number}.log").open("w") as log:
+                processes.append(subprocess.Popen(
+                    [sys.executable, "-m", "api.manage", "serve", "--port", str(port)],
+                    cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
+        urls = [f"http://127.0.0.1:{port}" for port in ports]
+        for number, (url, process) in enumerate(zip(urls, processes, strict=True)):
+            if not wait_until_healthy(f"{url}/api/health", process, timeout):
+                tail = (logs / f"app-{number}.log").read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"app replica {number} did not start:\n{tail}")
+        yield urls
+    finally:
+        for process in processes:
+            _stop(process)

@@ -10,13 +10,17 @@ always real.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import random
+import secrets
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +52,13 @@ def percentile(values: list[float], q: float) -> float:
 
 def _queries() -> list[str]:
     return [item["q"] for item in yaml.safe_load(QUESTIONS.read_text(encoding="utf-8"))]
+
+
+def _load_questions() -> list[str]:
+    """Every dev question's text (the load generator numbers them to keep them unique)."""
+    from eval.sets import load_questions
+
+    return [q.text for q in load_questions("dev")]
 
 
 def _synthetic_texts(sentences: list[str], n: int, seed: int = 7) -> list[str]:
@@ -212,6 +223,66 @@ def bench_chat(queries: list[str], tmp: Path) -> list[str]:
             f"p95 {percentile(timings, 95):.1f} ms, mean {statistics.mean(timings):.1f} ms"]
 
 
+# --- replicas: 1 vs 2 app processes under load ------------------------------------------------
+BENCH_POSTGRES_URL = os.environ.get("DXE_BENCH_POSTGRES_URL",
+                                    "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+@contextmanager
+def _postgres_schema() -> Iterator[str | None]:
+    """A throwaway schema on the local PostgreSQL (the replicas' shared database), or None."""
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(BENCH_POSTGRES_URL, connect_args={"connect_timeout": 3})
+    schema = f"dxe_bench_{secrets.token_hex(4)}"
+    try:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    except sa.exc.OperationalError:
+        admin.dispose()
+        yield None
+        return
+    try:
+        yield f"{BENCH_POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def bench_replicas(questions: list[str], tmp: Path, clients: int = 16, seconds: float = 10.0,
+                   rate: float = 40.0) -> list[str]:
+    """Capacity (closed loop) and latency at a fixed rate (open loop) of 1 and 2 app
+    processes on one PostgreSQL database, in direct mode (the app alone, no Rasa)."""
+    from api.supervisor import app_replicas
+    from bench.load import closed_loop, open_loop
+
+    rows = [f"App replicas on PostgreSQL, direct mode (no Rasa), {clients} closed-loop clients "
+            f"for {seconds:.0f} s, then {rate:.0f} turns/s offered for {seconds:.0f} s:",
+            f"{'replicas':>8} {'turns/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'errors':>6}   "
+            f"{'open p50':>8} {'p95 ms':>7} {'errors':>6}"]
+    with _postgres_schema() as database_url:
+        if database_url is None:
+            return rows + ["  (no PostgreSQL on 127.0.0.1:5432: skipped)"]
+        env = {**os.environ, "DXE_DATABASE_URL": database_url, "DXE_RASA_URL": "",
+               "DXE_RATE_LIMITS_ENABLED": "false", "DXE_ESCALATION_INTERVAL_SECONDS": "0"}
+        capacity: dict[int, float] = {}
+        for count in (1, 2):
+            with app_replicas(env, count, tmp / f"replicas-{count}") as urls:
+                asyncio.run(closed_loop(urls, questions, clients=4, seconds=2))  # warm-up
+                closed = asyncio.run(closed_loop(urls, questions, clients, seconds))
+                opened = asyncio.run(open_loop(urls, questions, rate, seconds))
+            capacity[count] = closed.rate
+            rows.append(f"{count:>8} {closed.rate:8.1f} {closed.percentile(50):7.1f} "
+                        f"{closed.percentile(95):7.1f} {closed.errors:>6}   "
+                        f"{opened.percentile(50):8.1f} {opened.percentile(95):7.1f} "
+                        f"{opened.errors:>6}")
+        rows.append(f"2 / 1 replicas: {capacity[2] / capacity[1]:.2f}x the turns/s "
+                    f"(same run, same machine: {os.cpu_count()} cores shared with the load "
+                    "generator)")
+    return rows
+
+
 # --- the dialogue turn: bare Rasa vs. the whole stack -----------------------------------
 # One message that Rasa answers by itself (a response, no custom action) and one that
 # calls our action server (action_answer_from_knowledge → retrieval).
@@ -291,11 +362,17 @@ def main(argv: list[str] | None = None) -> int:
                         help="turns per message and path for the Rasa turn (0 skips it)")
     parser.add_argument("--only-dialogue", action="store_true",
                         help="run only the dialogue-turn benchmark")
+    parser.add_argument("--load", action="store_true",
+                        help="run only the load tables: 1 vs 2 app replicas (bounded, 127.0.0.1)")
     parser.add_argument("--only-scale", action="store_true",
                         help="run only the retrieval-at-scale table (flat vs HNSW)")
     parser.add_argument("--only-query-embedding", action="store_true",
                         help="run only the query-embedding table (torch vs onnx)")
     args = parser.parse_args(argv)
+    if args.load:
+        with tempfile.TemporaryDirectory() as tmp:
+            print("\n".join(bench_replicas(_load_questions(), Path(tmp))))
+        return 0
     if args.only_dialogue:
         with tempfile.TemporaryDirectory() as tmp:
             print("\n".join(bench_dialogue(Path(tmp), args.dialogue_turns)))

@@ -11,8 +11,6 @@ import json
 import os
 import secrets
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -23,14 +21,12 @@ from typing import Any
 import httpx
 import pytest
 
-from api.supervisor import free_port
+from api.supervisor import app_replicas
 from hotline.db import make_engine, make_session_factory
 from hotline.security.accounts import create_staff
 from tests.databases import database, redis_url
-from tests.paths import PROJECT_ROOT
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-START_SECONDS = 180
 CHAT_LIMIT = 3  # turns per session per minute, for this topology only
 FACT = "2026年深海探测企业装备补贴每家最高150万元"
 QUESTION = "深海探测企业装备补贴最高多少钱"
@@ -41,20 +37,6 @@ class Replicas:
     urls: list[str]
     database_url: str
     admin_key: str
-
-
-def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:  # type: ignore[type-arg]
-    deadline = time.monotonic() + START_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"an app replica exited: {log.read_text()[-3000:]}")
-        try:
-            if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"an app replica did not become healthy: {log.read_text()[-3000:]}")
 
 
 @pytest.fixture(scope="module")
@@ -73,28 +55,12 @@ def replicas(model_dir: Path, index_dir: Path,
                                               "chat.ip": "", "session.ip": ""}),
                "DXE_LIBRARY_POLL_SECONDS": "0.5", "DXE_ESCALATION_INTERVAL_SECONDS": "0",
                "DXE_VAR_DIR": str(root / "var")}
-        ports = [free_port(), free_port()]
-        processes, logs = [], []
-        for number, port in enumerate(ports):  # started together, on an empty database
-            log = root / f"app-{number}.log"
-            logs.append(log)
-            processes.append(subprocess.Popen(
-                [sys.executable, "-m", "api.manage", "serve", "--port", str(port)],
-                cwd=PROJECT_ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT))
-        try:
-            urls = [f"http://127.0.0.1:{port}" for port in ports]
-            for url, process, log in zip(urls, processes, logs, strict=True):
-                _wait_healthy(url, process, log)
+        with app_replicas(env, 2, root / "logs") as urls:  # together, on an empty database
             admin_engine = make_engine(db_url)
             _member, key = create_staff(make_session_factory(admin_engine), "副本测试管理员",
                                         role="admin")
             admin_engine.dispose()
             yield Replicas(urls, db_url, key)
-        finally:
-            for process in processes:
-                process.terminate()
-            for process in processes:
-                process.wait(timeout=30)
 
 
 def _session(url: str) -> str:
@@ -169,3 +135,24 @@ def test_a_bounded_burst_over_both_replicas_gets_no_error(replicas: Replicas) ->
     with ThreadPoolExecutor(max_workers=8) as pool:
         codes = list(pool.map(turn, range(48)))
     assert codes == [200] * 48, codes
+
+
+def test_the_load_generator_is_bounded_and_local(replicas: Replicas) -> None:
+    import asyncio
+
+    from bench.load import closed_loop, open_loop, unique_texts
+
+    texts = unique_texts(["高企认定需要哪些材料", "孵化器怎么认定"])
+    first = [next(texts) for _ in range(6)]
+    assert len(set(first)) == 6  # never the same question twice
+    # this topology allows CHAT_LIMIT turns per conversation and minute, counted across both
+    # replicas: whatever is sent beyond them is refused (and counted as an error here)
+    closed = asyncio.run(closed_loop(replicas.urls, ["高企认定需要哪些材料"], clients=4,
+                                     seconds=2))
+    assert closed.turns - closed.errors == 4 * CHAT_LIMIT and closed.seconds < 30
+    opened = asyncio.run(open_loop(replicas.urls, ["孵化器怎么认定"], rate=10, seconds=2,
+                                   conversations=4))
+    assert opened.turns == 20 and len(opened.latencies_ms) == 20  # bounded: rate × seconds
+    assert opened.turns - opened.errors == 4 * CHAT_LIMIT
+    with pytest.raises(ValueError, match="127.0.0.1 only"):
+        asyncio.run(closed_loop(["http://example.org"], ["x"], clients=1, seconds=1))
