@@ -283,6 +283,85 @@ def bench_replicas(questions: list[str], tmp: Path, clients: int = 16, seconds: 
     return rows
 
 
+# --- memory -------------------------------------------------------------------------------------
+def _rss_mb(pid: int) -> tuple[float, float]:
+    """A process's resident set now and at its peak (VmRSS, VmHWM), in MB."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            fields[name] = int(value.split()[0]) / 1024
+    return fields.get("VmRSS", 0.0), fields.get("VmHWM", 0.0)
+
+
+def _session_rss(model: Path, inline: bool) -> float:
+    """RSS growth of one onnxruntime session over the export, in a fresh interpreter:
+    weights memory-mapped from model.onnx.data, or (the previous export) inside the graph."""
+    probe = (
+        "import sys, onnx, onnxruntime as ort\n"
+        "def rss():\n"
+        "    return next(int(l.split()[1]) for l in open('/proc/self/status')\n"
+        "                if l.startswith('VmRSS')) / 1024\n"
+        "inline = sys.argv[2] == '1'\n"
+        "payload = onnx.load(sys.argv[1]).SerializeToString() if inline else sys.argv[1]\n"
+        "before = rss()\n"
+        "session = ort.InferenceSession(payload, providers=['CPUExecutionProvider'])\n"
+        "del payload\n"
+        "print(rss() - before)\n")
+    result = subprocess.run([sys.executable, "-c", probe, str(model), "1" if inline else "0"],
+                            capture_output=True, text=True, check=True)
+    return float(result.stdout.strip().splitlines()[-1])
+
+
+def bench_memory(questions: list[str], tmp: Path) -> list[str]:
+    """The app's RSS (direct mode, after answering), Rasa's, and the ONNX session's with
+    memory-mapped weights against the previous inline export, in the same run."""
+    settings = get_settings()
+    model = Path(settings.EMBEDDING_MODEL) / "onnx" / "model.onnx"
+    rows = ["Memory (MB):"]
+    if model.exists():
+        mapped, inline = _session_rss(model, inline=False), _session_rss(model, inline=True)
+        rows.append(f"  one onnxruntime session of the e5 export: {mapped:.0f} with the weights "
+                    f"memory-mapped, {inline:.0f} inline (previous export): "
+                    f"{mapped / inline:.2f}x")
+    port = free_port()
+    env = {**os.environ, "DXE_DATABASE_URL": f"sqlite:///{tmp / 'memory.sqlite3'}",
+           "DXE_RASA_URL": "", "DXE_RATE_LIMITS_ENABLED": "false"}
+    server = subprocess.Popen([sys.executable, "-m", "api.manage", "serve", "--port", str(port)],
+                              env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        from api.supervisor import wait_until_healthy
+
+        if not wait_until_healthy(f"{base}/api/health", server, 180):
+            return rows + ["  the app did not start"]
+        with httpx.Client(base_url=base, timeout=30) as client:
+            for question in questions[:40]:
+                client.post("/api/chat", json={"session_id": new_session(client),
+                                               "text": question})
+        now, peak = _rss_mb(server.pid)
+        chunks = httpx.get(f"{base}/api/health").json()["components"]["index"]["detail"]
+        rows.append(f"  the app (direct mode, after 40 answers; index {chunks}): "
+                    f"RSS {now:.0f}, peak {peak:.0f}")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    try:
+        with dialogue_stack(settings, tmp, secrets.token_urlsafe(24)) as running:
+            with httpx.Client(timeout=30) as client:
+                token = mint_token(running.settings.RASA_JWT_SECRET or "")
+                for question in questions[:20]:
+                    client.post(f"{running.rasa_url}/model/parse", json={"text": question},
+                                headers={"Authorization": f"Bearer {token}"})
+            now, peak = _rss_mb(running.rasa.pid)
+            rows.append(f"  the Rasa server (model loaded, after 20 parses): RSS {now:.0f}, "
+                        f"peak {peak:.0f}")
+    except RuntimeError as exc:
+        rows.append(f"  the Rasa server: not measured ({exc})")
+    return rows
+
+
 # --- the dialogue turn: bare Rasa vs. the whole stack -----------------------------------
 # One message that Rasa answers by itself (a response, no custom action) and one that
 # calls our action server (action_answer_from_knowledge → retrieval).
@@ -364,11 +443,17 @@ def main(argv: list[str] | None = None) -> int:
                         help="run only the dialogue-turn benchmark")
     parser.add_argument("--load", action="store_true",
                         help="run only the load tables: 1 vs 2 app replicas (bounded, 127.0.0.1)")
+    parser.add_argument("--memory", action="store_true",
+                        help="run only the memory table (app, Rasa, ONNX session)")
     parser.add_argument("--only-scale", action="store_true",
                         help="run only the retrieval-at-scale table (flat vs HNSW)")
     parser.add_argument("--only-query-embedding", action="store_true",
                         help="run only the query-embedding table (torch vs onnx)")
     args = parser.parse_args(argv)
+    if args.memory:
+        with tempfile.TemporaryDirectory() as tmp:
+            print("\n".join(bench_memory(_load_questions(), Path(tmp))))
+        return 0
     if args.load:
         with tempfile.TemporaryDirectory() as tmp:
             print("\n".join(bench_replicas(_load_questions(), Path(tmp))))
