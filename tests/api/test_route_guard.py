@@ -21,7 +21,7 @@ def _guarded_routes() -> list[tuple[str, str]]:
     """Every (method, path) of the app's schema under the guarded prefixes (every staff and
     admin route is in the schema: the schemathesis run covers them), a valid-looking value
     for each path parameter."""
-    routes = []
+    routes: list[tuple[str, str]] = []
     for template, operations in create_app().openapi()["paths"].items():
         if template.startswith(GUARDED):
             path = re.sub(r"\{[^}]+\}", "1", template)
