@@ -4,7 +4,9 @@ One job at a time, in a background thread of the process that was asked:
 
 1. generating — a data folder under ``RASA_TRAINING_DIR/jobs/job-<id>/``: bot/data with
    ``nlu/generated_districts.yml`` and a jieba dictionary written from the version
-   (bot/generate_nlu.py --from-json), and config.yml pointing at that dictionary;
+   (bot/generate_nlu.py --from-json), ``nlu/generated_synonyms.yml`` with the knowledge
+   editor's synonyms for every text the bot's data does not map already, and config.yml
+   pointing at that dictionary;
 2. training — ``rasa train`` (as bot/scripts/train.sh does) into a NEW file
    ``RASA_TRAINING_DIR/dianxiaoer-v<version>-job<id>.tar.gz``; the model in use is never
    touched;
@@ -33,6 +35,7 @@ from api.dialogue.rasa_client import DialogueUnavailable, RasaClient
 from api.runtime import Runtime
 from hotline.directory.store import DirectoryStore
 from hotline.directory.training import JobRunning, TrainingJob, TrainingJobs
+from hotline.library.rasa_export import mapped_texts, rasa_synonyms_yaml
 from hotline.settings import PROJECT_ROOT
 
 log = logging.getLogger(__name__)
@@ -145,6 +148,12 @@ class Retrainer:
         shutil.copytree(PROJECT_ROOT / "bot" / "jieba_dict", work / "jieba_dict")
         (work / "version.json").write_text(json.dumps(saved.data, ensure_ascii=False),
                                            encoding="utf-8")
+        # the knowledge editor's synonyms as entity synonyms, where the bot maps nothing yet
+        nlu = work / "data" / "nlu"
+        taken = mapped_texts(sorted(nlu.glob("*.yml")))
+        synonyms = self._runtime.current_knowledge().synonyms
+        (nlu / "generated_synonyms.yml").write_text(rasa_synonyms_yaml(synonyms, taken),
+                                                    encoding="utf-8")
         config = (PROJECT_ROOT / "config.yml").read_text(encoding="utf-8")
         if DICTIONARY_SETTING not in config:
             raise StepFailed("config.yml 里找不到 jieba 词典的设置（dictionary_path）")
