@@ -226,7 +226,8 @@ class Runtime:
         if self.embedder is None:
             self.embedder = Embedder(self.settings.EMBEDDING_MODEL, self.settings.QUERY_PROMPT,
                                      self.settings.PASSAGE_PROMPT,
-                                     backend=self.settings.EMBEDDING_BACKEND)
+                                     backend=self.settings.EMBEDDING_BACKEND,
+                                     threads=self.settings.EMBEDDING_THREADS)
         tokenizer = tokenizer_for(knowledge)
         index = self.index_store.load_current()
         index.manifest.check(model_fingerprint=self.embedder.fingerprint,

@@ -289,13 +289,21 @@ def dialogue_stack(settings: Settings, workdir: Path, token: str, runtime: Any =
                 runtime.settings = previous
 
 
+@dataclass(frozen=True, slots=True)
+class AppReplicas:
+    """Running app processes: their base URLs and process ids, in the same order."""
+
+    urls: list[str]
+    pids: list[int]
+
+
 @contextmanager
 def app_replicas(env: dict[str, str], count: int, logs: Path,
-                 timeout: float = START_TIMEOUT_SECONDS) -> Iterator[list[str]]:
+                 timeout: float = START_TIMEOUT_SECONDS) -> Iterator[AppReplicas]:
     """``count`` app processes (``python -m api.manage serve``) started together with
-    ``env`` on free ports of 127.0.0.1 — the replicas of deploy/compose.yml; yields their
-    base URLs once every one is healthy, stops them all afterwards. Used by tests/scaleout
-    and ``make bench``. Raises RuntimeError (with the log's tail) if one does not start."""
+    ``env`` on free ports of 127.0.0.1 — the replicas of deploy/compose.yml; yields them
+    once every one is healthy, stops them all afterwards. Used by tests/scaleout and
+    ``make bench``. Raises RuntimeError (with the log's tail) if one does not start."""
     logs.mkdir(parents=True, exist_ok=True)
     ports = [free_port() for _ in range(count)]
     processes: list[subprocess.Popen] = []  # type: ignore[type-arg]
@@ -310,7 +318,7 @@ def app_replicas(env: dict[str, str], count: int, logs: Path,
             if not wait_until_healthy(f"{url}/api/health", process, timeout):
                 tail = (logs / f"app-{number}.log").read_text(errors="replace")[-3000:]
                 raise RuntimeError(f"app replica {number} did not start:\n{tail}")
-        yield urls
+        yield AppReplicas(urls, [process.pid for process in processes])
     finally:
         for process in processes:
             _stop(process)

@@ -268,7 +268,8 @@ def bench_replicas(questions: list[str], tmp: Path, clients: int = 16, seconds: 
                "DXE_RATE_LIMITS_ENABLED": "false", "DXE_ESCALATION_INTERVAL_SECONDS": "0"}
         capacity: dict[int, float] = {}
         for count in (1, 2):
-            with app_replicas(env, count, tmp / f"replicas-{count}") as urls:
+            with app_replicas(env, count, tmp / f"replicas-{count}") as running:
+                urls = running.urls
                 asyncio.run(closed_loop(urls, questions, clients=4, seconds=2))  # warm-up
                 closed = asyncio.run(closed_loop(urls, questions, clients, seconds))
                 opened = asyncio.run(open_loop(urls, questions, rate, seconds))
@@ -280,6 +281,69 @@ def bench_replicas(questions: list[str], tmp: Path, clients: int = 16, seconds: 
         rows.append(f"2 / 1 replicas: {capacity[2] / capacity[1]:.2f}x the turns/s "
                     f"(same run, same machine: {os.cpu_count()} cores shared with the load "
                     "generator)")
+        rows.append("One replica, threads per query embedding (DXE_EMBEDDING_THREADS):")
+        by_threads: dict[int, float] = {}
+        for threads in (1, 2):
+            with app_replicas({**env, "DXE_EMBEDDING_THREADS": str(threads)}, 1,
+                              tmp / f"threads-{threads}") as running:
+                urls = running.urls
+                asyncio.run(closed_loop(urls, questions, clients=4, seconds=2))
+                closed = asyncio.run(closed_loop(urls, questions, clients, seconds))
+                single = asyncio.run(closed_loop(urls, questions, 1, seconds / 2))
+            by_threads[threads] = closed.rate
+            rows.append(f"  {threads} thread(s): {closed.rate:6.1f} turns/s with {clients} "
+                        f"clients (p95 {closed.percentile(95):.0f} ms); one client alone "
+                        f"p50 {single.percentile(50):.1f} ms")
+        rows.append(f"  1 / 2 threads: {by_threads[1] / by_threads[2]:.2f}x the turns/s")
+    return rows
+
+
+# --- profile --------------------------------------------------------------------------------------
+PROFILE_SVG = PROJECT_ROOT / "docs" / "profile-direct-turn.svg"
+PROFILE_PARTS = {  # label → a frame that marks the part in py-spy's collapsed stacks
+    "query embedding (onnxruntime)": "_run (retrieval/onnx_backend.py",
+    "database (SQLAlchemy)": "sqlalchemy",
+    "storing the turn": "record (hotline/conversations/log.py",
+    "FAISS search": "search_dense",
+    "BM25 scoring": "get_scores",
+    "jieba tokenising": "tokenize (retrieval/tokenizer.py",
+    "the whole search": "search (retrieval/searcher.py",
+}
+
+
+def bench_profile(questions: list[str], tmp: Path, seconds: int = 15) -> list[str]:
+    """py-spy on one app process (direct mode) under 8 closed-loop clients: a flame graph in
+    docs/ and the share of samples each part of the turn takes."""
+    from api.supervisor import app_replicas
+    from bench.load import closed_loop
+
+    py_spy = Path(sys.executable).parent / "py-spy"
+    env = {**os.environ, "DXE_DATABASE_URL": f"sqlite:///{tmp / 'profile.sqlite3'}",
+           "DXE_RASA_URL": "", "DXE_RATE_LIMITS_ENABLED": "false",
+           "DXE_ESCALATION_INTERVAL_SECONDS": "0"}
+    raw = tmp / "stacks.txt"
+    with app_replicas(env, 1, tmp / "profile") as running:
+        urls, pid = running.urls, running.pids[0]
+        asyncio.run(closed_loop(urls, questions, clients=4, seconds=2))
+        for output, fmt in ((PROFILE_SVG, "flamegraph"), (raw, "raw")):
+            spy = subprocess.Popen([str(py_spy), "record", "--pid", str(pid), "--duration",
+                                    str(seconds), "--rate", "100", "--format", fmt,
+                                    "--output", str(output), "--nonblocking"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            asyncio.run(closed_loop(urls, questions, clients=8, seconds=seconds + 2))
+            spy.wait(timeout=120)
+    samples, parts = 0, dict.fromkeys(PROFILE_PARTS, 0)
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        samples += int(count)
+        for label, frame in PROFILE_PARTS.items():
+            parts[label] += int(count) if frame in stack else 0
+    rows = [f"Profile of the app under 8 clients (py-spy, {samples} samples; flame graph: "
+            f"{PROFILE_SVG.relative_to(PROJECT_ROOT)}):"]
+    rows += [f"  {label:<32} {100 * n / max(1, samples):5.1f}% of samples"
+             for label, n in sorted(parts.items(), key=lambda item: -item[1])]
     return rows
 
 
@@ -443,6 +507,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="run only the dialogue-turn benchmark")
     parser.add_argument("--load", action="store_true",
                         help="run only the load tables: 1 vs 2 app replicas (bounded, 127.0.0.1)")
+    parser.add_argument("--profile", action="store_true",
+                        help="run only the profile: py-spy flame graph of the app under load")
     parser.add_argument("--memory", action="store_true",
                         help="run only the memory table (app, Rasa, ONNX session)")
     parser.add_argument("--only-scale", action="store_true",
@@ -450,6 +516,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only-query-embedding", action="store_true",
                         help="run only the query-embedding table (torch vs onnx)")
     args = parser.parse_args(argv)
+    if args.profile:
+        with tempfile.TemporaryDirectory() as tmp:
+            print("\n".join(bench_profile(_load_questions(), Path(tmp))))
+        return 0
     if args.memory:
         with tempfile.TemporaryDirectory() as tmp:
             print("\n".join(bench_memory(_load_questions(), Path(tmp))))

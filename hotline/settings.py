@@ -151,6 +151,10 @@ class Settings(BaseSettings):
         description="how queries (and passages) are embedded: onnx = onnxruntime over the "
                     "model's ONNX export (build-onnx), torch = sentence-transformers, auto = "
                     "onnx when the export is current, else torch; the vectors are the same")
+    EMBEDDING_THREADS: int | None = Field(
+        default=None, ge=1, le=64,
+        description="onnxruntime / torch threads per query embedding; unset = the CPUs this "
+                    "process may use, at most 2 (make bench ARGS=--load compares)")
     QUERY_PROMPT: str | None = Field(default=None, description="overrides the model's own")
     PASSAGE_PROMPT: str | None = Field(default=None, description="overrides the model's own")
     INDEX_DIR: Path = PROJECT_ROOT / "var" / "index"

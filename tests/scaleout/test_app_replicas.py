@@ -55,12 +55,12 @@ def replicas(model_dir: Path, index_dir: Path,
                                               "chat.ip": "", "session.ip": ""}),
                "DXE_LIBRARY_POLL_SECONDS": "0.5", "DXE_ESCALATION_INTERVAL_SECONDS": "0",
                "DXE_VAR_DIR": str(root / "var")}
-        with app_replicas(env, 2, root / "logs") as urls:  # together, on an empty database
+        with app_replicas(env, 2, root / "logs") as running:  # together, on an empty database
             admin_engine = make_engine(db_url)
             _member, key = create_staff(make_session_factory(admin_engine), "副本测试管理员",
                                         role="admin")
             admin_engine.dispose()
-            yield Replicas(urls, db_url, key)
+            yield Replicas(running.urls, db_url, key)
 
 
 def _session(url: str) -> str:
