@@ -497,6 +497,74 @@ def bench_dialogue(tmp: Path, turns: int) -> list[str]:
     return rows
 
 
+async def _closed_loop_rasa(url: str, path: str, auth: dict[str, str], questions: list[str],
+                            clients: int, seconds: float) -> tuple[float, float, float, int]:
+    """Bare Rasa under the same closed loop: turns/s, p50, p95, errors. ``path`` is
+    ``/model/parse`` (NLU alone) or the REST webhook (a whole turn, each client its own
+    conversation)."""
+    from bench.load import unique_texts
+
+    texts = unique_texts(questions)
+    latencies: list[float] = []
+    errors = 0
+    async with httpx.AsyncClient(timeout=60, headers=auth) as client:
+        deadline = time.perf_counter() + seconds
+        started = time.perf_counter()
+
+        async def loop(number: int) -> None:
+            nonlocal errors
+            sender = f"bench-load-{number}-{secrets.token_hex(4)}"
+            while time.perf_counter() < deadline:
+                text = next(texts)
+                body = {"text": text} if path == "/model/parse" else \
+                    {"sender": sender, "message": text}
+                sent = time.perf_counter()
+                try:
+                    ok = (await client.post(f"{url}{path}", json=body)).status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                latencies.append((time.perf_counter() - sent) * 1000)
+                errors += not ok
+
+        await asyncio.gather(*(loop(n) for n in range(clients)))
+        elapsed = time.perf_counter() - started
+    return ((len(latencies) - errors) / elapsed, percentile(latencies, 50),
+            percentile(latencies, 95), errors)
+
+
+def bench_stack_load(questions: list[str], tmp: Path, clients: int = 16,
+                     seconds: float = 10.0) -> list[str]:
+    """Capacity through the whole stack (/api/chat → Rasa → our actions → retrieval)
+    beside bare Rasa (/model/parse, and its REST webhook with the same turns), same run."""
+    from bench.load import closed_loop
+
+    settings = get_settings().model_copy(update={
+        "DATABASE_URL": f"sqlite:///{tmp / 'stack-load.sqlite3'}", "RATE_LIMITS_ENABLED": False})
+    try:
+        with dialogue_stack(settings, tmp, DIALOGUE_TOKEN) as stack:
+            auth = {"Authorization":
+                    f"Bearer {mint_token(stack.settings.RASA_JWT_SECRET or '', lifetime=3600)}"}
+            asyncio.run(closed_loop([stack.app_url], questions, clients=4, seconds=2))
+            chat = asyncio.run(closed_loop([stack.app_url], questions, clients, seconds))
+            webhook = asyncio.run(_closed_loop_rasa(stack.rasa_url, "/webhooks/rest/webhook",
+                                                    auth, questions, clients, seconds))
+            parse = asyncio.run(_closed_loop_rasa(stack.rasa_url, "/model/parse", auth,
+                                                  questions, clients, seconds))
+    except RuntimeError as exc:
+        return [f"whole stack under load: skipped — {exc}"]
+    rows = [f"Whole stack under load: {clients} closed-loop clients for {seconds:.0f} s each, "
+            "every message a different question:",
+            f"{'path':<36} {'turns/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'errors':>6}",
+            f"{'/api/chat (app → Rasa → actions)':<36} {chat.rate:8.1f} "
+            f"{chat.percentile(50):7.1f} {chat.percentile(95):7.1f} {chat.errors:>6}"]
+    for label, (rate, p50, p95, errors) in (("Rasa REST webhook (the same turn)", webhook),
+                                            ("Rasa /model/parse (NLU alone)", parse)):
+        rows.append(f"{label:<36} {rate:8.1f} {p50:7.1f} {p95:7.1f} {errors:>6}")
+    rows.append(f"/api/chat / Rasa webhook: {chat.rate / webhook[0]:.2f}x the turns/s; "
+                f"/api/chat / parse: {chat.rate / parse[0]:.2f}x")
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmarks and print their tables."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -506,7 +574,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only-dialogue", action="store_true",
                         help="run only the dialogue-turn benchmark")
     parser.add_argument("--load", action="store_true",
-                        help="run only the load tables: 1 vs 2 app replicas (bounded, 127.0.0.1)")
+                        help="run only the load tables: 1 vs 2 app replicas, threads, and the "
+                             "whole stack beside bare Rasa (bounded, 127.0.0.1)")
     parser.add_argument("--profile", action="store_true",
                         help="run only the profile: py-spy flame graph of the app under load")
     parser.add_argument("--memory", action="store_true",
@@ -527,6 +596,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.load:
         with tempfile.TemporaryDirectory() as tmp:
             print("\n".join(bench_replicas(_load_questions(), Path(tmp))))
+            print()
+            print("\n".join(bench_stack_load(_load_questions(), Path(tmp))))
         return 0
     if args.only_dialogue:
         with tempfile.TemporaryDirectory() as tmp:
