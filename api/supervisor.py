@@ -163,13 +163,16 @@ def model_to_serve(settings: Settings, base: Path = RASA_MODEL) -> Path:
     """The Rasa model a (re)start serves: the directory editor's last successful retrain
     when it is newer than the one ``make setup`` trained (so a restart keeps the admin's
     aliases), else that one."""
-    from hotline.db import init_schema, make_engine, make_session_factory
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from hotline.db import make_engine, make_session_factory
     from hotline.directory.training import TrainingJobs
 
     engine = make_engine(settings.DATABASE_URL)
-    try:
-        init_schema(engine)
+    try:  # read only: the app migrates at its own start (a new database has no retrain yet)
         retrained = TrainingJobs(make_session_factory(engine)).latest_model()
+    except SQLAlchemyError:
+        retrained = None
     finally:
         engine.dispose()
     if retrained is None:

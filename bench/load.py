@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -62,36 +62,50 @@ async def _session(client: httpx.AsyncClient, url: str) -> str:
     return str(response.json()["session_id"])
 
 
+async def post_ok(client: httpx.AsyncClient, url: str, body: dict[str, str]) -> bool:
+    """One request; whether it was answered with 200 (a transport error counts as not)."""
+    try:
+        return (await client.post(url, json=body)).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+async def run_closed(clients: int, seconds: float,
+                     send: Callable[[int], Awaitable[bool]]) -> LoadResult:
+    """``clients`` loops in parallel, each awaiting ``send(its number)`` again as soon as the
+    previous one returned, for ``seconds``; latency per call."""
+    latencies: list[float] = []
+    errors = 0
+    started = time.perf_counter()
+    deadline = started + seconds
+
+    async def loop(number: int) -> None:
+        nonlocal errors
+        while time.perf_counter() < deadline:
+            sent = time.perf_counter()
+            ok = await send(number)
+            latencies.append((time.perf_counter() - sent) * 1000)
+            errors += not ok
+
+    await asyncio.gather(*(loop(n) for n in range(clients)))
+    return LoadResult(len(latencies), errors, time.perf_counter() - started, latencies)
+
+
 async def closed_loop(urls: Sequence[str], questions: Sequence[str], clients: int = 16,
                       seconds: float = 10.0) -> LoadResult:
     """``clients`` conversations in parallel, spread over ``urls``, for ``seconds``."""
     _local_only(urls)
     texts = unique_texts(questions)
-    latencies: list[float] = []
-    errors = 0
     limits = httpx.Limits(max_connections=clients * 2, max_keepalive_connections=clients * 2)
     async with httpx.AsyncClient(timeout=60, limits=limits) as client:
         sessions = [await _session(client, urls[n % len(urls)]) for n in range(clients)]
-        started = time.perf_counter()
-        deadline = started + seconds
 
-        async def conversation(number: int) -> None:
-            nonlocal errors
-            url, session = urls[number % len(urls)], sessions[number]
-            while time.perf_counter() < deadline:
-                sent = time.perf_counter()
-                try:
-                    response = await client.post(f"{url}/api/chat", json={
-                        "session_id": session, "text": next(texts)})
-                    ok = response.status_code == 200
-                except httpx.HTTPError:
-                    ok = False
-                latencies.append((time.perf_counter() - sent) * 1000)
-                errors += not ok
+        def send(number: int) -> Awaitable[bool]:
+            url = urls[number % len(urls)]
+            return post_ok(client, f"{url}/api/chat",
+                            {"session_id": sessions[number], "text": next(texts)})
 
-        await asyncio.gather(*(conversation(n) for n in range(clients)))
-        elapsed = time.perf_counter() - started
-    return LoadResult(len(latencies), errors, elapsed, latencies)
+        return await run_closed(clients, seconds, send)
 
 
 async def open_loop(urls: Sequence[str], questions: Sequence[str], rate: float = 40.0,
@@ -114,12 +128,8 @@ async def open_loop(urls: Sequence[str], questions: Sequence[str], rate: float =
             scheduled = started + number / rate
             await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
             url, session = sessions[number % len(sessions)]
-            try:
-                response = await client.post(f"{url}/api/chat", json={
-                    "session_id": session, "text": next(texts)})
-                ok = response.status_code == 200
-            except httpx.HTTPError:
-                ok = False
+            ok = await post_ok(client, f"{url}/api/chat",
+                                {"session_id": session, "text": next(texts)})
             latencies.append((time.perf_counter() - scheduled) * 1000)
             errors += not ok
 

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -502,34 +502,19 @@ async def _closed_loop_rasa(url: str, path: str, auth: dict[str, str], questions
     """Bare Rasa under the same closed loop: turns/s, p50, p95, errors. ``path`` is
     ``/model/parse`` (NLU alone) or the REST webhook (a whole turn, each client its own
     conversation)."""
-    from bench.load import unique_texts
+    from bench.load import post_ok, run_closed, unique_texts
 
     texts = unique_texts(questions)
-    latencies: list[float] = []
-    errors = 0
+    senders = [f"bench-load-{n}-{secrets.token_hex(4)}" for n in range(clients)]
     async with httpx.AsyncClient(timeout=60, headers=auth) as client:
-        deadline = time.perf_counter() + seconds
-        started = time.perf_counter()
+        def send(number: int) -> Awaitable[bool]:
+            text = next(texts)
+            body = {"text": text} if path == "/model/parse" else \
+                {"sender": senders[number], "message": text}
+            return post_ok(client, f"{url}{path}", body)
 
-        async def loop(number: int) -> None:
-            nonlocal errors
-            sender = f"bench-load-{number}-{secrets.token_hex(4)}"
-            while time.perf_counter() < deadline:
-                text = next(texts)
-                body = {"text": text} if path == "/model/parse" else \
-                    {"sender": sender, "message": text}
-                sent = time.perf_counter()
-                try:
-                    ok = (await client.post(f"{url}{path}", json=body)).status_code == 200
-                except httpx.HTTPError:
-                    ok = False
-                latencies.append((time.perf_counter() - sent) * 1000)
-                errors += not ok
-
-        await asyncio.gather(*(loop(n) for n in range(clients)))
-        elapsed = time.perf_counter() - started
-    return ((len(latencies) - errors) / elapsed, percentile(latencies, 50),
-            percentile(latencies, 95), errors)
+        result = await run_closed(clients, seconds, send)
+    return result.rate, result.percentile(50), result.percentile(95), result.errors
 
 
 def bench_stack_load(questions: list[str], tmp: Path, clients: int = 16,

@@ -5,20 +5,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request, status
+from fastapi import APIRouter, Depends, Path, Request, status
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import require
 from api.deps import RuntimeDep
+from api.routes.staff import ticket_step, visible_ticket
 from api.runtime import Runtime
 from hotline.security.accounts import StaffMember
 from hotline.security.roles import TICKET_WORKERS
-from hotline.tickets.lifecycle import TransitionError
 from hotline.tickets.models import StaffUser, Ticket
 from hotline.tickets.queues import Viewer
-from hotline.tickets.service import TicketNotFound
 from hotline.tickets.views import queue_summary, ticket_detail
 from knowledge.text import has_control_characters
 
@@ -59,10 +58,6 @@ class ReplyCreate(BaseModel):
         return value.strip()
 
 
-def _not_found(ticket_id: str) -> HTTPException:
-    return HTTPException(status.HTTP_404_NOT_FOUND, f"没有找到工单 {ticket_id} / no such ticket")
-
-
 def delivery_of(request: Request, runtime: Runtime, ticket: Ticket) -> Delivery:
     """How a reply on ``ticket`` reaches the enterprise: the chat page's inbox (web,
     鄂汇办), a WeChat customer-service message within WeChat's allowance, or not at all."""
@@ -91,20 +86,10 @@ async def create_reply(ticket_id: TicketId, body: ReplyCreate, runtime: RuntimeD
                        request: Request, staff: Actor) -> dict[str, Any]:
     """Reply to the enterprise: recorded in the ticket's history and the audit log, and
     delivered on the ticket's channel (a liaison: their district's or own tickets only)."""
-    try:
-        current = await run_in_threadpool(runtime.tickets.get, ticket_id)
-    except TicketNotFound:
-        raise _not_found(ticket_id) from None
-    if not staff.may_work_on(current.district, current.owner):
-        raise _not_found(ticket_id)
+    current = await visible_ticket(runtime, staff, ticket_id)
     delivery = await run_in_threadpool(delivery_of, request, runtime, current)
-    try:
-        ticket = await run_in_threadpool(
-            lambda: runtime.tickets.act(ticket_id, "reply", staff.name, note=body.text))
-    except TicketNotFound:
-        raise _not_found(ticket_id) from None
-    except TransitionError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    ticket = await ticket_step(runtime, ticket_id, lambda: runtime.tickets.act(
+        ticket_id, "reply", staff.name, note=body.text))
     return {"ticket": ticket_detail(ticket, runtime.tickets.clock()), "delivery": delivery,
             "delivery_text": DELIVERY_TEXT[delivery]}
 

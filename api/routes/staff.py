@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
@@ -11,9 +12,11 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import require
 from api.deps import RuntimeDep
+from api.runtime import Runtime
 from api.schemas import MAX_DB_ID, MAX_OFFSET
 from hotline.security.accounts import StaffMember
 from hotline.tickets.lifecycle import Status, TransitionError
+from hotline.tickets.models import Ticket
 from hotline.tickets.queues import Viewer
 from hotline.tickets.service import NewTicket, TicketFilter, TicketNotFound
 from hotline.tickets.views import conversation_before, ticket_detail
@@ -72,6 +75,29 @@ def _not_found(ticket_id: str) -> HTTPException:
     return HTTPException(status.HTTP_404_NOT_FOUND, f"没有找到工单 {ticket_id} / no such ticket")
 
 
+async def visible_ticket(runtime: Runtime, staff: StaffMember, ticket_id: str) -> Ticket:
+    """The ticket, if ``staff`` may work on it; the same 404 otherwise (a liaison does not
+    learn that other districts' tickets exist)."""
+    try:
+        ticket = await run_in_threadpool(runtime.tickets.get, ticket_id)
+    except TicketNotFound:
+        raise _not_found(ticket_id) from None
+    if not staff.may_work_on(ticket.district, ticket.owner):
+        raise _not_found(ticket_id)
+    return ticket
+
+
+async def ticket_step(runtime: Runtime, ticket_id: str, step: Callable[[], Ticket]) -> Ticket:
+    """Run one ticket step: 404 for a ticket gone meanwhile, 409 for a step its status does
+    not allow."""
+    try:
+        return await run_in_threadpool(step)
+    except TicketNotFound:
+        raise _not_found(ticket_id) from None
+    except TransitionError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+
+
 @router.get("/tickets")
 async def read_tickets(runtime: RuntimeDep, staff: Reader,
                        status_: Annotated[Status | None, Query(alias="status")] = None,
@@ -111,12 +137,7 @@ async def create_ticket(body: TicketCreate, runtime: RuntimeDep,
 @router.get("/tickets/{ticket_id}")
 async def read_ticket(ticket_id: TicketId, runtime: RuntimeDep, staff: Reader) -> dict[str, Any]:
     """One ticket with its whole history and the enterprise's chat turns before the handoff."""
-    try:
-        ticket = await run_in_threadpool(runtime.tickets.get, ticket_id)
-    except TicketNotFound:
-        raise _not_found(ticket_id) from None
-    if not staff.may_work_on(ticket.district, ticket.owner):
-        raise _not_found(ticket_id)  # a liaison does not learn other districts' tickets
+    ticket = await visible_ticket(runtime, staff, ticket_id)
     conversation = await run_in_threadpool(conversation_before, runtime.conversation_log, ticket)
     return {**ticket_detail(ticket, runtime.tickets.clock()), "conversation": conversation}
 
@@ -126,21 +147,10 @@ async def create_ticket_action(ticket_id: TicketId, body: TicketActionCreate, ru
                                staff: Actor) -> dict[str, Any]:
     """Assign, transfer, contact, resolve, close, reopen, escalate or add a note (a liaison:
     on their district's tickets and their own only)."""
-    try:
-        current = await run_in_threadpool(runtime.tickets.get, ticket_id)
-    except TicketNotFound:
-        raise _not_found(ticket_id) from None
-    if not staff.may_work_on(current.district, current.owner):
-        raise _not_found(ticket_id)
-    try:
-        ticket = await run_in_threadpool(
-            lambda: runtime.tickets.act(ticket_id, body.action, staff.name, note=body.note,
-                                        to_owner=body.to_owner, to_role=body.to_role,
-                                        resolution=body.resolution))
-    except TicketNotFound:
-        raise _not_found(ticket_id) from None
-    except TransitionError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    await visible_ticket(runtime, staff, ticket_id)
+    ticket = await ticket_step(runtime, ticket_id, lambda: runtime.tickets.act(
+        ticket_id, body.action, staff.name, note=body.note, to_owner=body.to_owner,
+        to_role=body.to_role, resolution=body.resolution))
     return ticket_detail(ticket, runtime.tickets.clock())
 
 

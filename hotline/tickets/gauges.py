@@ -8,11 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from hotline.tickets.lifecycle import OPEN_STATUSES
 from hotline.tickets.models import Ticket
+from hotline.tickets.queues import overdue_clause
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,12 +21,6 @@ class TicketGauges:
 
     by_status: dict[str, int]
     overdue: int
-
-
-def overdue_clause(now: datetime) -> ColumnElement[bool]:
-    """Open and past the solution deadline, or not contacted by the contact deadline."""
-    return Ticket.status.in_([s.value for s in OPEN_STATUSES]) & or_(
-        Ticket.due_at < now, Ticket.contacted_at.is_(None) & (Ticket.contact_due_at < now))
 
 
 def ticket_gauges(reads: sessionmaker[Session], now: datetime) -> TicketGauges:

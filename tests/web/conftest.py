@@ -22,6 +22,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}  # the consoles
 ARTIFACTS = PROJECT_ROOT / "var" / "test-artifacts"
 
 
@@ -80,6 +81,21 @@ def phone(browser, web_stack: Stack):  # type: ignore[no-untyped-def]
     """
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True,
                                   device_scale_factor=1, locale="zh-CN",
+                                  base_url=web_stack.app_url)
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    page.recorder = PageRecorder(page)
+    yield page
+    errors = list(page.recorder.errors)
+    context.close()
+    assert not errors, errors
+
+
+@pytest.fixture()
+def desktop(browser, web_stack: Stack):  # type: ignore[no-untyped-def]
+    """A desktop-sized context and page for the consoles, with a recorder; after the test,
+    no CSP violation and no script error happened."""
+    context = browser.new_context(viewport=DESKTOP, device_scale_factor=1, locale="zh-CN",
                                   base_url=web_stack.app_url)
     context.set_default_timeout(20_000)
     page = context.new_page()

@@ -14,11 +14,9 @@ from playwright.sync_api import expect
 from api.dialogue.trace import HANDOFF_INTENTS
 from hotline.security.accounts import create_staff
 from tests.stack import Stack
-from tests.web.conftest import PageRecorder
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
-DESKTOP = {"width": 1366, "height": 900}
 QUESTIONS = ["高新技术企业认定需要哪些条件？", "光谷的企业找谁？",
              "请问明天武汉的天气怎么样，会下雨吗？", "我要转人工"]
 CHARTS = ["conversations", "rates", "votes", "ratings", "districts", "deadlines"]
@@ -54,16 +52,13 @@ def test_try_agrees_with_the_chat_through_rasa(web_stack: Stack, runtime: Any,
 
 
 def test_an_admin_signs_in_reads_the_dashboard_tries_a_question_and_adds_a_liaison(  # type: ignore[no-untyped-def]
-        browser, web_stack: Stack, runtime: Any, artifacts: Path) -> None:
+        desktop, web_stack: Stack, runtime: Any, artifacts: Path) -> None:
     name, password = f"管理员-{uuid.uuid4().hex[:6]}", "东湖之滨-光谷创新-2026"
     create_staff(runtime.sessions, name, role="admin")
     runtime.logins.set_password(name, password, actor="测试")
     web_stack.chat(f"web:admin-{uuid.uuid4().hex[:8]}", QUESTIONS[0])  # something to count
-    context = browser.new_context(viewport=DESKTOP, device_scale_factor=1, locale="zh-CN",
-                                  base_url=web_stack.app_url)
-    context.set_default_timeout(20_000)
-    page = context.new_page()
-    recorder = PageRecorder(page)
+    page = desktop
+    recorder = page.recorder
     try:
         page.goto("/admin")
         expect(page.locator("#login-view")).to_be_visible()
@@ -119,7 +114,6 @@ def test_an_admin_signs_in_reads_the_dashboard_tries_a_question_and_adds_a_liais
         # the page's Trusted Types policy lets only the empty string into an HTML sink
         sink = page.evaluate("""() => { const node = document.createElement('div');
             try { node.innerHTML = '<img src=x>'; return 'allowed'; } catch { return 'blocked'; } }""")
-        context.close()
     assert sink == "blocked"
     assert not errors, errors
     assert not foreign, foreign

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,28 +15,12 @@ from playwright.sync_api import Page, expect
 
 from hotline.security.accounts import create_staff
 from tests.stack import Stack
-from tests.web.conftest import PageRecorder
 from tests.web.test_browser import ask, open_chat, tap
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
-DESKTOP = {"width": 1366, "height": 900}
 PASSWORD = "东湖绿道-樱花盛开-2026"
 EDIT = "如还有疑问，可拨打热线再联系我们。"
-
-
-@pytest.fixture()
-def desktop(browser, web_stack: Stack) -> Iterator[Page]:  # type: ignore[no-untyped-def]
-    """A desktop-sized context and page; after the test, no CSP violation or script error."""
-    context = browser.new_context(viewport=DESKTOP, device_scale_factor=1, locale="zh-CN",
-                                  base_url=web_stack.app_url)
-    context.set_default_timeout(20_000)
-    page = context.new_page()
-    page.recorder = PageRecorder(page)  # type: ignore[attr-defined]
-    yield page
-    errors = list(page.recorder.errors)  # type: ignore[attr-defined]
-    context.close()
-    assert not errors, errors
 
 
 @pytest.fixture()

@@ -24,13 +24,11 @@ from api.dialogue.rasa_jwt import mint_token
 from api.supervisor import RASA_MODEL
 from hotline.security.accounts import create_staff
 from tests.stack import Stack
-from tests.web.conftest import PageRecorder
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.slow,
               pytest.mark.timeout(1800)]
 
 ALIAS = "凤栖湖科创园"  # made up: in no data file
-DESKTOP = {"width": 1366, "height": 900}
 TRAINING_MINUTES = 20
 
 
@@ -60,20 +58,8 @@ def training_dir(runtime: Any, tmp_path: Path) -> Any:
     runtime.settings = previous
 
 
-@pytest.fixture
-def admin_page(browser: Any, web_stack: Stack) -> Any:
-    context = browser.new_context(viewport=DESKTOP, locale="zh-CN", base_url=web_stack.app_url)
-    context.set_default_timeout(20_000)
-    page = context.new_page()
-    page.recorder = PageRecorder(page)
-    yield page
-    errors = list(page.recorder.errors)
-    context.close()
-    assert not errors, errors
-
-
 def test_an_admin_adds_a_park_retrains_and_the_chat_knows_it(
-        admin_page: Page, phone: Page, web_stack: Stack, runtime: Any, training_dir: Path,
+        desktop: Page, phone: Page, web_stack: Stack, runtime: Any, training_dir: Path,
         artifacts: Path) -> None:
     from hotline.directory.store import DirectoryStore
 
@@ -83,7 +69,7 @@ def test_an_admin_adds_a_park_retrains_and_the_chat_knows_it(
     name, password = f"名录管理员-{secrets.token_hex(3)}", secrets.token_urlsafe(16)
     create_staff(runtime.sessions, name, role="admin")
     runtime.logins.set_password(name, password)
-    page = admin_page
+    page = desktop
     restore: dict[str, Any] = {}
     try:
         page.goto("/admin/directory")

@@ -15,11 +15,9 @@ from playwright.sync_api import Page, expect
 from hotline.library.lifecycle import Move
 from hotline.security.accounts import create_staff
 from tests.stack import Stack
-from tests.web.conftest import PageRecorder
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
-DESKTOP = {"width": 1366, "height": 900}
 PASSWORD = "知识库-管理员-口令-2026"
 DOC_NUMBER = "武科规〔2026〕3号"
 LINES = ["武汉市量子科技企业算力补贴实施办法",
@@ -41,15 +39,13 @@ def make_docx(path: Path) -> Path:
 
 
 def test_an_admin_publishes_an_uploaded_docx_and_the_chat_answers_from_it(
-        browser, web_stack: Stack, runtime, phone: Page, artifacts: Path,  # type: ignore[no-untyped-def]
+        desktop: Page, web_stack: Stack, runtime, phone: Page, artifacts: Path,  # type: ignore[no-untyped-def]
         tmp_path: Path) -> None:
     name = f"知识库管理员-{uuid.uuid4().hex[:6]}"
     create_staff(runtime.sessions, name, role="admin")
     runtime.logins.set_password(name, PASSWORD, actor="测试")
-    context = browser.new_context(viewport=DESKTOP, locale="zh-CN", base_url=web_stack.app_url)
-    context.set_default_timeout(20_000)
-    page = context.new_page()
-    recorder = PageRecorder(page)
+    page = desktop
+    recorder = page.recorder
     doc_id = None
     try:
         page.goto("/admin/knowledge")
@@ -103,7 +99,6 @@ def test_an_admin_publishes_an_uploaded_docx_and_the_chat_answers_from_it(
         assert not recorder.errors, recorder.errors
         assert not recorder.foreign(web_stack.app_url)
     finally:
-        context.close()
         if doc_id and runtime.library.get(doc_id).live_version:  # leave the shared index as it was
             runtime.library.transition(doc_id, Move.WITHDRAW, "测试")
             runtime.request_reindex("test clean-up", "测试")
@@ -113,7 +108,7 @@ def test_an_admin_publishes_an_uploaded_docx_and_the_chat_answers_from_it(
 
 
 def test_an_editor_turns_a_problem_group_into_an_faq_draft(
-        browser, web_stack: Stack, runtime, artifacts: Path) -> None:  # type: ignore[no-untyped-def]
+        desktop: Page, runtime, artifacts: Path) -> None:  # type: ignore[no-untyped-def]
     marker = uuid.uuid4().hex[:4]
     questions = [f"科技馆研学基地{marker}怎么申报", f"科技馆研学基地{marker}申报流程是什么"]
     for number, text in enumerate(questions):  # two questions the assistant declined
@@ -123,27 +118,22 @@ def test_an_editor_turns_a_problem_group_into_an_faq_draft(
     name = f"知识库编辑-{marker}"
     create_staff(runtime.sessions, name, role="editor")
     runtime.logins.set_password(name, PASSWORD, actor="测试")
-    context = browser.new_context(viewport=DESKTOP, locale="zh-CN", base_url=web_stack.app_url)
-    context.set_default_timeout(20_000)
-    page = context.new_page()
-    recorder = PageRecorder(page)
-    try:
-        page.goto("/admin/knowledge")
-        page.locator("#login-name").fill(name)
-        page.locator("#login-password").fill(PASSWORD)
-        page.get_by_role("button", name="登录").click()
-        group = page.locator("#problems > li", has_text=f"研学基地{marker}").first
-        expect(group).to_be_visible()
-        expect(group).to_contain_text("2 次")
-        group.get_by_role("button", name="生成问答草稿").click()
-        expect(page.locator("#status")).to_contain_text("已生成问答草稿")
-        expect(page.locator("#faq-form")).to_be_visible()
-        question = page.locator("#faq-question").input_value()
-        assert question in questions
-        paraphrases = page.locator("#faq-paraphrases").input_value()
-        assert (set(questions) - {question}) <= set(paraphrases.splitlines())
-        expect(page.locator("#detail-state")).to_contain_text("草稿")  # a draft: never served
-        page.screenshot(path=str(artifacts / "knowledge-problem-draft.png"), full_page=True)
-        assert not recorder.errors, recorder.errors
-    finally:
-        context.close()
+    page = desktop
+    recorder = page.recorder
+    page.goto("/admin/knowledge")
+    page.locator("#login-name").fill(name)
+    page.locator("#login-password").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    group = page.locator("#problems > li", has_text=f"研学基地{marker}").first
+    expect(group).to_be_visible()
+    expect(group).to_contain_text("2 次")
+    group.get_by_role("button", name="生成问答草稿").click()
+    expect(page.locator("#status")).to_contain_text("已生成问答草稿")
+    expect(page.locator("#faq-form")).to_be_visible()
+    question = page.locator("#faq-question").input_value()
+    assert question in questions
+    paraphrases = page.locator("#faq-paraphrases").input_value()
+    assert (set(questions) - {question}) <= set(paraphrases.splitlines())
+    expect(page.locator("#detail-state")).to_contain_text("草稿")  # a draft: never served
+    page.screenshot(path=str(artifacts / "knowledge-problem-draft.png"), full_page=True)
+    assert not recorder.errors, recorder.errors
