@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Query, Request, status
 
 from api.dialogue.chat import ChatService
-from api.dialogue.rasa_client import RasaClient
+from api.dialogue.rasa_pool import DialogueClient
 from api.runtime import Runtime
 from api.schemas import SessionCredential
 from hotline.security.sessions import InvalidSession, WebSession
@@ -19,7 +19,7 @@ def get_runtime(request: Request) -> Runtime:
     return request.app.state.runtime  # type: ignore[no-any-return]
 
 
-def get_dialogue(request: Request) -> RasaClient | None:
+def get_dialogue(request: Request) -> DialogueClient | None:
     """The client of the Rasa server, or None when the app runs in direct mode."""
     return request.app.state.dialogue  # type: ignore[no-any-return]
 
@@ -30,7 +30,7 @@ def get_chat(request: Request) -> ChatService:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-DialogueDep = Annotated[RasaClient | None, Depends(get_dialogue)]
+DialogueDep = Annotated[DialogueClient | None, Depends(get_dialogue)]
 ChatDep = Annotated[ChatService, Depends(get_chat)]
 
 

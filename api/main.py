@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api.actions.executor import build_executor
 from api.channels import ehuiban, wechat
 from api.dialogue.chat import ChatService
-from api.dialogue.rasa_client import RasaClient
+from api.dialogue.rasa_pool import dialogue_client
 from api.observability.metrics import Metrics, RequestMetricsMiddleware
 from api.routes import (
     actions,
@@ -88,8 +88,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             Runtime.start, settings or get_settings())
         app.state.action_executor = build_executor(app.state.runtime)
         config = settings or app.state.runtime.settings
-        app.state.dialogue = RasaClient(config.RASA_URL, config.RASA_JWT_SECRET,
-                                        config.RASA_TIMEOUT_SECONDS) if config.RASA_URL else None
+        app.state.dialogue = dialogue_client(config.RASA_URL, config.RASA_JWT_SECRET,
+                                             config.RASA_TIMEOUT_SECONDS)
         app.state.chat = ChatService(app.state.runtime, app.state.dialogue,
                                      on_turn=metrics.count_turn)
         wechat.start(app, config)  # app.state.wechat: None unless WECHAT_TOKEN is set

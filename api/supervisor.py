@@ -12,6 +12,7 @@ development both are random per run unless set; ``DXE_ENV=production`` requires 
 from __future__ import annotations
 
 import os
+import random
 import secrets
 import signal
 import socket
@@ -27,6 +28,7 @@ from typing import Any
 
 import httpx
 
+from api.dialogue.rasa_pool import dialogue_urls
 from hotline.settings import PROJECT_ROOT, Settings
 
 RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
@@ -36,11 +38,39 @@ RASA_MODEL = PROJECT_ROOT / "var" / "rasa" / "models" / "dianxiaoer.tar.gz"
 START_TIMEOUT_SECONDS = 240
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket() as sock:
+    """A TCP port on 127.0.0.1 that is free right now, below the kernel's ephemeral range.
+
+    A port the kernel hands out for ``bind(0)`` comes from the range it also uses for the
+    source ports of outgoing connections, so a server that binds it seconds later (Rasa loads
+    for a while first) can find it taken by a client socket. Ports below that range are only
+    ever taken by listeners.
+    """
+    low = _ephemeral_range()[0]
+    candidates = [port for port in range(max(1024, low - 12000), low) if port not in _HANDED_OUT]
+    random.shuffle(candidates)
+    for port in candidates[:200]:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _HANDED_OUT.add(port)  # not twice in one process: two servers may not bind it yet
+        return port
+    with socket.socket() as sock:  # a crowded machine: the kernel's choice
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999  # Linux's default
 
 
 @contextmanager
@@ -66,6 +96,7 @@ def serve_in_thread(app: Any, port: int, timeout: float = 120) -> Iterator[None]
 
 
 DEFAULT_ENDPOINTS = PROJECT_ROOT / "bot" / "endpoints.yml"
+REPLICA_ENDPOINTS = PROJECT_ROOT / "bot" / "endpoints.replicas.yml"  # PostgreSQL + Redis
 
 # What bot/endpoints.replicas.yml reads when the environment does not say otherwise: a
 # PostgreSQL tracker store and a Redis lock store on this machine (README.md, "Several
@@ -149,6 +180,14 @@ def wait_until_healthy(url: str, process: subprocess.Popen, timeout: float) -> b
     return False
 
 
+def log_tail(path: Path, lines: int = 30) -> str:
+    """The last ``lines`` lines of a log file, for an error message ('' if unreadable)."""
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
 def _stop(process: subprocess.Popen | None) -> None:  # type: ignore[type-arg]
     if process is None or process.poll() is not None:
         return
@@ -197,11 +236,14 @@ def run_stack(settings: Settings) -> int:
         print(exc, file=sys.stderr)
         return 2
     settings = with_run_secrets(settings)
-    port = int(settings.RASA_URL.rsplit(":", 1)[-1].split("/")[0]) if settings.RASA_URL else 0
+    urls = dialogue_urls(settings.RASA_URL)
+    port = int(urls[0].rsplit(":", 1)[-1].split("/")[0]) if urls else 0
     env = rasa_environment(settings, PROJECT_ROOT / "var" / "rasa" / "tracker.db")
     rasa = None
     model = model_to_serve(settings)
-    if settings.RASA_URL and RASA_BIN.exists() and model.exists():
+    if len(urls) > 1:  # replicas (deploy/compose.yml) are started by their own supervisor
+        print(f"dialogue servers: {', '.join(urls)} (not started here)")
+    elif urls and RASA_BIN.exists() and model.exists():
         print(f"dialogue model: {model}")
         rasa = subprocess.Popen(rasa_command(model, port, settings.RASA_ENDPOINTS),
                                 cwd=PROJECT_ROOT, env=env)
@@ -223,8 +265,8 @@ def run_stack(settings: Settings) -> int:
             print("the app did not become healthy", file=sys.stderr)
             return 1
         if rasa is not None:
-            if wait_until_healthy(f"{settings.RASA_URL}/", rasa, START_TIMEOUT_SECONDS):
-                print(f"dialogue server ready on {settings.RASA_URL}")
+            if wait_until_healthy(f"{urls[0]}/", rasa, START_TIMEOUT_SECONDS):
+                print(f"dialogue server ready on {urls[0]}")
             else:
                 print("the dialogue server did not start; answering in direct mode",
                       file=sys.stderr)
@@ -243,53 +285,88 @@ class RunningStack:
     """Where a :func:`dialogue_stack` serves, and the settings it runs with."""
 
     app_url: str
-    rasa_url: str
+    rasa_url: str  # the first Rasa server (the only one unless replicas were asked for)
     settings: Settings
     rasa: subprocess.Popen  # type: ignore[type-arg]
+    rasa_urls: tuple[str, ...] = ()
+    rasa_processes: tuple[subprocess.Popen, ...] = ()  # type: ignore[type-arg]
 
 
 @contextmanager
 def dialogue_stack(settings: Settings, workdir: Path, token: str, runtime: Any = None,
-                   rasa_timeout: float = 30.0) -> Iterator[RunningStack]:
-    """The app in a uvicorn thread and a real Rasa server (bot/serve.py) subprocess, on free
-    ports.
+                   rasa_timeout: float = 30.0, rasa_replicas: int = 1,
+                   shared_stores: dict[str, str] | None = None,
+                   model: Path = RASA_MODEL) -> Iterator[RunningStack]:
+    """The app in a uvicorn thread and real Rasa servers (bot/serve.py) as subprocesses, on
+    free ports.
 
     Used by the tests, ``make eval`` and ``make bench``. ``token`` is the action endpoint's;
     the JWT secret of Rasa's HTTP API is ``settings.RASA_JWT_SECRET`` or a random one.
     ``runtime`` (an :class:`api.runtime.Runtime`) is shared when given, and its
     settings carry the stack's secrets meanwhile (the action endpoint checks the token).
-    Rasa's tracker store and log go to ``workdir``. Raises RuntimeError when Rasa is not
-    built or does not come up.
+    Rasa's tracker store and logs go to ``workdir``. ``rasa_replicas`` > 1 needs
+    ``shared_stores`` (:func:`shared_store_environment`): the replicas then run with
+    bot/endpoints.replicas.yml, and the app's ``DXE_RASA_URL`` names them all. Raises
+    RuntimeError when Rasa is not built or does not come up. ``model``: another trained
+    model (a benchmark's comparison).
     """
     from api.main import create_app
 
-    if not (RASA_BIN.exists() and RASA_MODEL.exists()):
+    if not (RASA_BIN.exists() and model.exists()):
         raise RuntimeError("the Rasa environment or model is missing: run `make setup`")
-    app_port, rasa_port = free_port(), free_port()
+    if rasa_replicas > 1 and shared_stores is None:
+        raise ValueError("Rasa replicas share their conversations: pass shared_stores")
+    app_port, rasa_ports = free_port(), [free_port() for _ in range(rasa_replicas)]
+    urls = [f"http://127.0.0.1:{port}" for port in rasa_ports]
     stack_settings = settings.model_copy(update={
-        "PORT": app_port, "RASA_URL": f"http://127.0.0.1:{rasa_port}", "RASA_TOKEN": token,
+        "PORT": app_port, "RASA_URL": ",".join(urls), "RASA_TOKEN": token,
         "RASA_JWT_SECRET": settings.RASA_JWT_SECRET or secrets.token_urlsafe(32),
         "RASA_TIMEOUT_SECONDS": rasa_timeout})
+    endpoints = REPLICA_ENDPOINTS if shared_stores is not None else DEFAULT_ENDPOINTS
+    env = {**rasa_environment(stack_settings, workdir / "tracker.db"), **(shared_stores or {})}
     previous = runtime.settings if runtime is not None else None
     if runtime is not None:
         runtime.settings = stack_settings
-    log_path = workdir / "rasa.log"
-    with log_path.open("w") as log:
-        rasa = subprocess.Popen(
-            rasa_command(RASA_MODEL, rasa_port), cwd=PROJECT_ROOT,
-            env=rasa_environment(stack_settings, workdir / "tracker.db"),
-            stdout=log, stderr=subprocess.STDOUT)
-        try:
-            with serve_in_thread(create_app(settings=stack_settings, runtime=runtime), app_port):
-                rasa_url = f"http://127.0.0.1:{rasa_port}"
-                if not wait_until_healthy(f"{rasa_url}/", rasa, START_TIMEOUT_SECONDS):
-                    raise RuntimeError(f"Rasa did not start (its log: {log_path})")
-                yield RunningStack(f"http://127.0.0.1:{app_port}", rasa_url, stack_settings,
-                                   rasa)
-        finally:
-            _stop(rasa)
-            if runtime is not None:
-                runtime.settings = previous
+    logs = [workdir / ("rasa.log" if n == 0 else f"rasa-{n}.log") for n in range(rasa_replicas)]
+    processes: list[subprocess.Popen] = []  # type: ignore[type-arg]
+    try:
+        for port, log_path in zip(rasa_ports, logs, strict=True):
+            with log_path.open("w") as log:
+                processes.append(subprocess.Popen(
+                    rasa_command(model, port, endpoints), cwd=PROJECT_ROOT, env=env,
+                    stdout=log, stderr=subprocess.STDOUT))
+        with serve_in_thread(create_app(settings=stack_settings, runtime=runtime), app_port):
+            for url, process, log_path in zip(urls, processes, logs, strict=True):
+                if not wait_until_healthy(f"{url}/", process, START_TIMEOUT_SECONDS):
+                    raise RuntimeError(f"Rasa did not start (its log: {log_path}):\n"
+                                       f"{log_tail(log_path)}")
+            yield RunningStack(f"http://127.0.0.1:{app_port}", urls[0], stack_settings,
+                               processes[0], tuple(urls), tuple(processes))
+    finally:
+        for process in processes:
+            _stop(process)
+        if runtime is not None:
+            runtime.settings = previous
+
+
+def shared_store_environment(tracker: str, redis: str, lock_prefix: str) -> dict[str, str]:
+    """The variables of bot/endpoints.replicas.yml for a PostgreSQL tracker database (an
+    SQLAlchemy URL) and a Redis server (``redis://host:port/db``): what Rasa replicas that
+    share their conversations need."""
+    from urllib.parse import urlsplit
+
+    from sqlalchemy.engine import make_url
+
+    database, lock = make_url(tracker), urlsplit(redis)
+    return {"DXE_RASA_TRACKER_HOST": database.host or "127.0.0.1",
+            "DXE_RASA_TRACKER_PORT": str(database.port or 5432),
+            "DXE_RASA_TRACKER_DATABASE": str(database.database),
+            "DXE_RASA_TRACKER_USER": database.username or "postgres",
+            "DXE_RASA_TRACKER_PASSWORD": database.password or "",
+            "DXE_RASA_LOCK_HOST": lock.hostname or "127.0.0.1",
+            "DXE_RASA_LOCK_PORT": str(lock.port or 6379),
+            "DXE_RASA_LOCK_DB": (lock.path or "/0").lstrip("/") or "0",
+            "DXE_RASA_LOCK_PREFIX": lock_prefix}
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,12 +62,17 @@ async def _session(client: httpx.AsyncClient, url: str) -> str:
     return str(response.json()["session_id"])
 
 
-async def post_ok(client: httpx.AsyncClient, url: str, body: dict[str, str]) -> bool:
-    """One request; whether it was answered with 200 (a transport error counts as not)."""
+async def post_ok(client: httpx.AsyncClient, url: str, body: dict[str, str],
+                  through_dialogue: bool = False) -> bool:
+    """One request; whether it was answered with 200 (a transport error counts as not).
+    ``through_dialogue``: a chat turn answered without Rasa (``degraded``) counts as not."""
     try:
-        return (await client.post(url, json=body)).status_code == 200
+        response = await client.post(url, json=body)
     except httpx.HTTPError:
         return False
+    if response.status_code != 200:
+        return False
+    return not (through_dialogue and response.json().get("degraded"))
 
 
 async def run_closed(clients: int, seconds: float,
@@ -92,8 +97,9 @@ async def run_closed(clients: int, seconds: float,
 
 
 async def closed_loop(urls: Sequence[str], questions: Sequence[str], clients: int = 16,
-                      seconds: float = 10.0) -> LoadResult:
-    """``clients`` conversations in parallel, spread over ``urls``, for ``seconds``."""
+                      seconds: float = 10.0, through_dialogue: bool = False) -> LoadResult:
+    """``clients`` conversations in parallel, spread over ``urls``, for ``seconds``;
+    ``through_dialogue``: turns answered without Rasa count as errors."""
     _local_only(urls)
     texts = unique_texts(questions)
     limits = httpx.Limits(max_connections=clients * 2, max_keepalive_connections=clients * 2)
@@ -103,7 +109,8 @@ async def closed_loop(urls: Sequence[str], questions: Sequence[str], clients: in
         def send(number: int) -> Awaitable[bool]:
             url = urls[number % len(urls)]
             return post_ok(client, f"{url}/api/chat",
-                            {"session_id": sessions[number], "text": next(texts)})
+                           {"session_id": sessions[number], "text": next(texts)},
+                           through_dialogue)
 
         return await run_closed(clients, seconds, send)
 

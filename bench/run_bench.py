@@ -13,13 +13,14 @@ import argparse
 import asyncio
 import os
 import random
+import re
 import secrets
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -311,6 +312,45 @@ PROFILE_PARTS = {  # label → a frame that marks the part in py-spy's collapsed
 }
 
 
+RASA_PROFILE_SVG = PROJECT_ROOT / "docs" / "profile-rasa-turn.svg"
+RASA_PROFILE_PARTS = {  # label → a regex on py-spy's frames "function (path:line)"
+    "NLU (the whole parse)": r"parse_message \([^)]*rasa/core/processor\.py",
+    "  e5 dense features (onnxruntime)": r"bot/components/e5_featurizer\.py",
+    "  DIET intent classifier (TensorFlow)": r"rasa/nlu/classifiers/diet_classifier\.py",
+    "  CRF entities": r"crf_entity_extractor\.py",
+    "policies (predicting the next action)": r"predict_next_with_tracker_if_should \(",
+    "tracker store (load + save)": r"rasa/core/tracker_store\.py",
+    "our action server call": r"run \([^)]*rasa/core/actions/action\.py",
+    "lock store": r"rasa/core/lock_store\.py",
+}
+
+
+def _record(py_spy: Path, pid: int, seconds: int, outputs: list[tuple[Path, str]],
+            load: Callable[[], object]) -> None:
+    """py-spy on ``pid`` for ``seconds`` while ``load()`` runs, once per (file, format)."""
+    for output, fmt in outputs:
+        spy = subprocess.Popen([str(py_spy), "record", "--pid", str(pid), "--duration",
+                                str(seconds), "--rate", "100", "--format", fmt,
+                                "--output", str(output), "--nonblocking"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        load()
+        spy.wait(timeout=120)
+
+
+def _shares(raw: Path, parts: dict[str, str]) -> tuple[int, list[tuple[str, int]]]:
+    """Samples in py-spy's raw (collapsed) output, and how many match each part's regex."""
+    patterns = {label: re.compile(pattern) for label, pattern in parts.items()}
+    samples, counts = 0, dict.fromkeys(parts, 0)
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        samples += int(count)
+        for label, pattern in patterns.items():
+            counts[label] += int(count) if pattern.search(stack) else 0
+    return samples, list(counts.items())
+
+
 def bench_profile(questions: list[str], tmp: Path, seconds: int = 15) -> list[str]:
     """py-spy on one app process (direct mode) under 8 closed-loop clients: a flame graph in
     docs/ and the share of samples each part of the turn takes."""
@@ -325,25 +365,42 @@ def bench_profile(questions: list[str], tmp: Path, seconds: int = 15) -> list[st
     with app_replicas(env, 1, tmp / "profile") as running:
         urls, pid = running.urls, running.pids[0]
         asyncio.run(closed_loop(urls, questions, clients=4, seconds=2))
-        for output, fmt in ((PROFILE_SVG, "flamegraph"), (raw, "raw")):
-            spy = subprocess.Popen([str(py_spy), "record", "--pid", str(pid), "--duration",
-                                    str(seconds), "--rate", "100", "--format", fmt,
-                                    "--output", str(output), "--nonblocking"],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            asyncio.run(closed_loop(urls, questions, clients=8, seconds=seconds + 2))
-            spy.wait(timeout=120)
-    samples, parts = 0, dict.fromkeys(PROFILE_PARTS, 0)
-    for line in raw.read_text().splitlines():
-        stack, _, count = line.rpartition(" ")
-        if not count.isdigit():
-            continue
-        samples += int(count)
-        for label, frame in PROFILE_PARTS.items():
-            parts[label] += int(count) if frame in stack else 0
+        _record(py_spy, pid, seconds, [(PROFILE_SVG, "flamegraph"), (raw, "raw")],
+                lambda: asyncio.run(closed_loop(urls, questions, clients=8,
+                                                seconds=seconds + 2)))
+    samples, parts = _shares(raw, {label: re.escape(frame)
+                                   for label, frame in PROFILE_PARTS.items()})
     rows = [f"Profile of the app under 8 clients (py-spy, {samples} samples; flame graph: "
             f"{PROFILE_SVG.relative_to(PROJECT_ROOT)}):"]
     rows += [f"  {label:<32} {100 * n / max(1, samples):5.1f}% of samples"
-             for label, n in sorted(parts.items(), key=lambda item: -item[1])]
+             for label, n in sorted(parts, key=lambda item: -item[1])]
+    return rows
+
+
+def bench_profile_rasa(questions: list[str], tmp: Path, seconds: int = 15) -> list[str]:
+    """py-spy on the Rasa process while 8 clients chat through the whole stack: where
+    Rasa's turn goes (flame graph in docs/)."""
+    from bench.load import closed_loop
+
+    py_spy = Path(sys.executable).parent / "py-spy"
+    raw = tmp / "rasa-stacks.txt"
+    settings = get_settings().model_copy(update={
+        "DATABASE_URL": f"sqlite:///{tmp / 'rasa-profile.sqlite3'}",
+        "RATE_LIMITS_ENABLED": False})
+    try:
+        with dialogue_stack(settings, tmp, DIALOGUE_TOKEN) as stack:
+            asyncio.run(closed_loop([stack.app_url], questions, clients=4, seconds=2))
+            _record(py_spy, stack.rasa.pid, seconds,
+                    [(RASA_PROFILE_SVG, "flamegraph"), (raw, "raw")],
+                    lambda: asyncio.run(closed_loop([stack.app_url], questions, clients=8,
+                                                    seconds=seconds + 2)))
+    except RuntimeError as exc:
+        return [f"Rasa profile: skipped — {exc}"]
+    samples, parts = _shares(raw, RASA_PROFILE_PARTS)
+    rows = [f"Profile of the Rasa server while 8 clients chat through /api/chat (py-spy, "
+            f"{samples} samples; flame graph: {RASA_PROFILE_SVG.relative_to(PROJECT_ROOT)}):"]
+    rows += [f"  {label:<40} {100 * n / max(1, samples):5.1f}% of samples"
+             for label, n in parts]
     return rows
 
 
@@ -530,7 +587,8 @@ def bench_stack_load(questions: list[str], tmp: Path, clients: int = 16,
             auth = {"Authorization":
                     f"Bearer {mint_token(stack.settings.RASA_JWT_SECRET or '', lifetime=3600)}"}
             asyncio.run(closed_loop([stack.app_url], questions, clients=4, seconds=2))
-            chat = asyncio.run(closed_loop([stack.app_url], questions, clients, seconds))
+            chat = asyncio.run(closed_loop([stack.app_url], questions, clients, seconds,
+                                           through_dialogue=True))
             webhook = asyncio.run(_closed_loop_rasa(stack.rasa_url, "/webhooks/rest/webhook",
                                                     auth, questions, clients, seconds))
             parse = asyncio.run(_closed_loop_rasa(stack.rasa_url, "/model/parse", auth,
@@ -547,6 +605,74 @@ def bench_stack_load(questions: list[str], tmp: Path, clients: int = 16,
         rows.append(f"{label:<36} {rate:8.1f} {p50:7.1f} {p95:7.1f} {errors:>6}")
     rows.append(f"/api/chat / Rasa webhook: {chat.rate / webhook[0]:.2f}x the turns/s; "
                 f"/api/chat / parse: {chat.rate / parse[0]:.2f}x")
+    return rows
+
+
+BENCH_REDIS_URL = os.environ.get("DXE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@contextmanager
+def _postgres_database() -> Iterator[str | None]:
+    """A throwaway database on the local PostgreSQL (Rasa's tracker store wants a database,
+    not a schema), or None when there is no server."""
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(BENCH_POSTGRES_URL, isolation_level="AUTOCOMMIT",
+                             connect_args={"connect_timeout": 3})
+    name = f"dxe_bench_rasa_{secrets.token_hex(4)}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError:
+        admin.dispose()
+        yield None
+        return
+    try:
+        yield sa.engine.make_url(BENCH_POSTGRES_URL).set(database=name).render_as_string(
+            hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def bench_rasa_replicas(questions: list[str], tmp: Path, clients: int = 16,
+                        seconds: float = 10.0) -> list[str]:
+    """Capacity of the whole stack with 1 and 2 Rasa processes sharing their conversations
+    (PostgreSQL tracker store, Redis lock store; the app spreads conversations over them)."""
+    from api.supervisor import shared_store_environment
+    from bench.load import closed_loop
+
+    rows = [f"Rasa processes on the PostgreSQL tracker + Redis lock store, whole stack "
+            f"(/api/chat), {clients} closed-loop clients for {seconds:.0f} s:",
+            f"{'Rasa':>5} {'turns/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'errors':>6}"
+            "   (a turn answered without Rasa counts as an error)"]
+    capacity: dict[int, float] = {}
+    with _postgres_database() as tracker:
+        if tracker is None:
+            return rows + ["  (no PostgreSQL on 127.0.0.1:5432: skipped)"]
+        for count in (1, 2):
+            settings = get_settings().model_copy(update={
+                "DATABASE_URL": f"sqlite:///{tmp / f'rasa-replicas-{count}.sqlite3'}",
+                "RATE_LIMITS_ENABLED": False})
+            stores = shared_store_environment(tracker, BENCH_REDIS_URL,
+                                              f"dxebench{secrets.token_hex(4)}")
+            workdir = tmp / f"rasa-replicas-{count}"
+            workdir.mkdir()
+            try:
+                with dialogue_stack(settings, workdir, DIALOGUE_TOKEN, rasa_replicas=count,
+                                    shared_stores=stores) as stack:
+                    asyncio.run(closed_loop([stack.app_url], questions, clients=4, seconds=2))
+                    result = asyncio.run(closed_loop([stack.app_url], questions, clients,
+                                                     seconds, through_dialogue=True))
+            except RuntimeError as exc:
+                return rows + [f"  {count} Rasa: skipped — {exc}"]
+            capacity[count] = result.rate
+            rows.append(f"{count:>5} {result.rate:8.1f} {result.percentile(50):7.1f} "
+                        f"{result.percentile(95):7.1f} {result.errors:>6}")
+    rows.append(f"2 / 1 Rasa processes: {capacity[2] / capacity[1]:.2f}x the turns/s "
+                f"(one machine, {os.cpu_count()} cores shared by the app, both Rasa processes, "
+                "PostgreSQL, Redis and the load generator)")
     return rows
 
 
@@ -573,6 +699,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.profile:
         with tempfile.TemporaryDirectory() as tmp:
             print("\n".join(bench_profile(_load_questions(), Path(tmp))))
+            print()
+            print("\n".join(bench_profile_rasa(_load_questions(), Path(tmp))))
         return 0
     if args.memory:
         with tempfile.TemporaryDirectory() as tmp:
@@ -583,6 +711,8 @@ def main(argv: list[str] | None = None) -> int:
             print("\n".join(bench_replicas(_load_questions(), Path(tmp))))
             print()
             print("\n".join(bench_stack_load(_load_questions(), Path(tmp))))
+            print()
+            print("\n".join(bench_rasa_replicas(_load_questions(), Path(tmp))))
         return 0
     if args.only_dialogue:
         with tempfile.TemporaryDirectory() as tmp:

@@ -173,7 +173,8 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / "eval" / "calibration.json",
         description="confidence calibration fitted by `make eval` (defaults if missing)")
     RASA_URL: str = Field(default="http://127.0.0.1:5005",
-                          description="the Rasa server; empty means direct mode only")
+                          description="the Rasa server, or several replicas comma-separated (each "
+                                      "conversation keeps to one); empty means direct mode only")
     RASA_TOKEN: str | None = Field(
         default=None, description="bearer token Rasa sends to the action endpoint")
     RASA_JWT_SECRET: str | None = Field(

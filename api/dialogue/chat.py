@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
 
-from api.dialogue.rasa_client import DialogueUnavailable, RasaClient
+from api.dialogue.rasa_client import DialogueUnavailable
+from api.dialogue.rasa_pool import DialogueClient
 from api.dialogue.responses import to_turn
 from api.runtime import Runtime
 from api.schemas import Answer, Button, ChatRequest, ChatResponse, Reply
@@ -55,7 +56,7 @@ class Rehearsal:
 class ChatService:
     """Answers one message: Rasa decides; the direct assistant stands in when Rasa cannot."""
 
-    def __init__(self, runtime: Runtime, dialogue: RasaClient | None,
+    def __init__(self, runtime: Runtime, dialogue: DialogueClient | None,
                  on_turn: Callable[[str, str], None] | None = None) -> None:
         self.runtime = runtime
         self.dialogue = dialogue
@@ -102,7 +103,7 @@ class ChatService:
             confidence=answer.confidence if answer else None,
             top_doc_id=top.doc_id if top else None, top_section=top.section if top else None)
 
-    async def _dialogue_turn(self, request: ChatRequest, dialogue: RasaClient
+    async def _dialogue_turn(self, request: ChatRequest, dialogue: DialogueClient
                              ) -> tuple[DialogueTurn, str | None]:
         """Rasa's turn for the message, and the intent it recognised."""
         messages = await dialogue.send(request.session_id, request.text,
@@ -111,7 +112,7 @@ class ChatService:
         return turn, turn.intent or await dialogue.latest_intent(request.session_id)
 
     async def _through_dialogue(self, request: ChatRequest,
-                                dialogue: RasaClient) -> ChatResponse:
+                                dialogue: DialogueClient) -> ChatResponse:
         turn, intent = await self._dialogue_turn(request, dialogue)
         turn_id = await self._record(request, intent, turn.outcome or "dialogue", turn.answer)
         return ChatResponse(session_id=request.session_id, replies=turn.replies, intent=intent,

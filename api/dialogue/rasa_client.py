@@ -19,6 +19,10 @@ class DialogueUnavailable(RuntimeError):
     """The dialogue server did not answer (down, slow, or failing)."""
 
 
+class DialogueUnreachable(DialogueUnavailable):
+    """No connection to the dialogue server: the request never reached it."""
+
+
 class RasaClient:
     """Sends messages to Rasa and reads what it decided.
 
@@ -88,6 +92,8 @@ class RasaClient:
         headers = self._tokens.header() if self._tokens is not None else {}
         try:
             response = await self._client.request(method, path, headers=headers, **kwargs)
+        except httpx.ConnectError as exc:
+            raise DialogueUnreachable(f"{type(exc).__name__}: {exc}") from exc
         except httpx.HTTPError as exc:
             raise DialogueUnavailable(f"{type(exc).__name__}: {exc}") from exc
         if response.status_code >= 400:

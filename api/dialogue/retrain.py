@@ -31,7 +31,8 @@ import sys
 import threading
 from pathlib import Path
 
-from api.dialogue.rasa_client import DialogueUnavailable, RasaClient
+from api.dialogue.rasa_client import DialogueUnavailable
+from api.dialogue.rasa_pool import dialogue_client
 from api.runtime import Runtime
 from hotline.directory.store import DirectoryStore
 from hotline.directory.training import JobRunning, TrainingJob, TrainingJobs
@@ -190,11 +191,12 @@ class Retrainer:
 
     def _load(self, model: Path) -> None:
         settings = self._runtime.settings
-        if not settings.RASA_URL:
+        client = dialogue_client(settings.RASA_URL, settings.RASA_JWT_SECRET,
+                                 LOAD_TIMEOUT_SECONDS)
+        if client is None:
             raise StepFailed("没有配置对话服务（DXE_RASA_URL），新模型无法加载")
 
-        async def swap() -> str:
-            client = RasaClient(settings.RASA_URL, settings.RASA_JWT_SECRET, LOAD_TIMEOUT_SECONDS)
+        async def swap() -> str:  # into every replica; status() checks they all agree
             try:
                 await client.replace_model(str(model.resolve()))
                 return await client.status()

@@ -15,7 +15,8 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from api.dialogue.chat import ChatService
-from api.dialogue.rasa_client import DialogueUnavailable, RasaClient
+from api.dialogue.rasa_client import DialogueUnavailable
+from api.dialogue.rasa_pool import DialogueClient
 from api.runtime import Runtime
 from assistant.assistant import PolicyTrace
 
@@ -28,7 +29,7 @@ OUTCOME_LABELS = {"answered": "作答", "declined": "拒答", "referred": "转�
 NLU_DOWN = "NLU（Rasa）不可用：只显示检索部分，决定由直接模式给出"
 
 
-async def parse_nlu(dialogue: RasaClient | None, text: str) -> dict[str, Any]:
+async def parse_nlu(dialogue: DialogueClient | None, text: str) -> dict[str, Any]:
     """Rasa's intent, its ranking and the entities; ``available`` False when Rasa is down."""
     if dialogue is None:
         return {"available": False, "message": NLU_DOWN}
@@ -86,7 +87,7 @@ def _why(outcome: str, intent: str | None, trace: PolicyTrace | None,
     return f"意图 {name} → Rasa 按对话规则回复"
 
 
-async def decision_trace(chat: ChatService, runtime: Runtime, dialogue: RasaClient | None,
+async def decision_trace(chat: ChatService, runtime: Runtime, dialogue: DialogueClient | None,
                          text: str) -> dict[str, Any]:
     """NLU, retrieval and the decision for one question, as the chat path makes it."""
     nlu = await parse_nlu(dialogue, text)

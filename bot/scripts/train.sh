@@ -77,8 +77,8 @@ rm -f "$FINGERPRINT_FILE"
 echo "train: training $MODEL (fingerprint ${WANT:0:12})"
 start=$SECONDS
 # --augmentation 0: no story augmentation (Rasa's default glues 50 random story
-# fragments together for TEDPolicy); our rules and whole stories cover the dialogues,
-# and augmentation multiplied TED's training data and time.
+# fragments together for a learned policy); rules and memoised stories cover the
+# dialogues, and config.yml has no TED.
 "$RASA_VENV/bin/rasa" train \
     --domain bot/domain.yml --data bot/data --config config.yml \
     --out "$MODEL_DIR" --fixed-model-name "$MODEL_NAME" --augmentation 0

@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -30,6 +29,7 @@ from api.supervisor import (
     rasa_command,
     rasa_environment,
     serve_in_thread,
+    shared_store_environment,
     wait_until_healthy,
     with_run_secrets,
 )
@@ -52,6 +52,10 @@ class Replicas:
     b: str
     database_url: sa.engine.URL
     jwt_secret: str
+    process_a: subprocess.Popen  # type: ignore[type-arg]
+
+    def stop_a(self) -> None:
+        _stop(self.process_a)
 
     def send(self, replica: str, sender: str, text: str) -> list[dict[str, Any]]:
         response = httpx.post(f"{replica}/webhooks/rest/webhook",
@@ -78,16 +82,9 @@ def _throwaway_database() -> tuple[sa.Engine, str, sa.engine.URL]:
 
 
 def _replica_environment(settings: Any, database: sa.engine.URL, tmp: Path) -> dict[str, str]:
-    redis = urlsplit(REDIS_URL)
     return {**rasa_environment(settings, tmp / "unused-sqlite-tracker.db"),
-            "DXE_RASA_TRACKER_HOST": database.host or "127.0.0.1",
-            "DXE_RASA_TRACKER_PORT": str(database.port or 5432),
-            "DXE_RASA_TRACKER_DATABASE": str(database.database),
-            "DXE_RASA_TRACKER_USER": database.username or "postgres",
-            "DXE_RASA_TRACKER_PASSWORD": database.password or "",
-            "DXE_RASA_LOCK_HOST": redis.hostname or "127.0.0.1",
-            "DXE_RASA_LOCK_PORT": str(redis.port or 6379),
-            "DXE_RASA_LOCK_PREFIX": f"dxetest{secrets.token_hex(4)}"}
+            **shared_store_environment(database.render_as_string(hide_password=False),
+                                       REDIS_URL, f"dxetest{secrets.token_hex(4)}")}
 
 
 def _stop(process: subprocess.Popen) -> None:  # type: ignore[type-arg]
@@ -132,7 +129,7 @@ def replicas(runtime, test_settings,  # type: ignore[no-untyped-def]
                                           START_TIMEOUT_SECONDS):
                     pytest.fail(f"a Rasa replica did not start; see {log.name}")
             yield Replicas(f"http://127.0.0.1:{port_a}", f"http://127.0.0.1:{port_b}",
-                           database, str(settings.RASA_JWT_SECRET))
+                           database, str(settings.RASA_JWT_SECRET), processes[0])
     finally:
         for process in processes:
             _stop(process)
@@ -179,3 +176,42 @@ def test_the_conversation_is_stored_in_postgresql(replicas: Replicas) -> None:
     counts = {type_name: count for type_name, count in rows}
     assert counts.get("user") == 2  # one turn through each replica
     assert counts.get("action", 0) >= 2 and counts.get("active_loop", 0) >= 1
+
+
+def test_the_app_spreads_conversations_over_both_and_moves_on_when_one_is_down(
+        replicas: Replicas, runtime, test_settings) -> None:  # type: ignore[no-untyped-def]
+    """DXE_RASA_URL naming both replicas (api/dialogue/rasa_pool.py). Last in the module:
+    it stops replica A."""
+    from fastapi.testclient import TestClient
+
+    from api.dialogue.rasa_pool import RasaPool
+    from api.main import create_app
+    from tests.sessions import internal_id, new_session
+
+    pooled = runtime.settings.model_copy(update={
+        "RASA_URL": f"{replicas.a},{replicas.b}", "RASA_JWT_SECRET": replicas.jwt_secret})
+    with TestClient(create_app(settings=pooled, runtime=runtime)) as client:
+        pool = client.app.state.dialogue  # type: ignore[attr-defined]
+        assert isinstance(pool, RasaPool)
+        sessions: dict[int, str] = {}
+        while len(sessions) < 2:  # a conversation at home on each replica
+            credential = new_session(client)
+            sessions.setdefault(pool.home(internal_id(runtime, credential)), credential)
+
+        def chat(credential: str, text: str) -> dict[str, Any]:
+            response = client.post("/api/chat", json={"session_id": credential, "text": text})
+            assert response.status_code == 200, response.text
+            return response.json()  # type: ignore[no-any-return]
+
+        for home, credential in sessions.items():
+            reply = chat(credential, "我要转人工")
+            assert not reply["degraded"] and len(reply["replies"][-1]["buttons"]) == 14
+            sender = internal_id(runtime, credential)
+            assert replicas.tracker((replicas.a, replicas.b)[home], sender)["slots"][
+                "requested_slot"] == "district"
+
+        replicas.stop_a()
+        at_a = sessions[0]  # its replica is gone: the next turn goes to B, form and all
+        reply = chat(at_a, "光谷")
+        text = " ".join(r.get("text") or "" for r in reply["replies"])
+        assert not reply["degraded"] and "公司" in text and "彭华魁" not in text, text

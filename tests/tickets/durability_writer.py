@@ -33,7 +33,9 @@ def main(url: str, progress: Path) -> None:
         tickets.act(ticket.id, "resolve", "彭华魁", resolution="已指导")
         ratings.rate(session_id, 1 + count % 5, ticket_id=ticket.id)
         count += 1
-        progress.write_text(str(count))
+        staged = progress.with_suffix(".next")  # replaced whole: a kill never leaves it empty
+        staged.write_text(str(count))
+        staged.replace(progress)
 
 
 if __name__ == "__main__":
