@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
@@ -17,10 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.db import Base, UTCDateTime
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from hotline.tickets.models import utcnow
 
 
 class AppointmentSlot(Base):

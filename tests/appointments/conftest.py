@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,8 +19,8 @@ from hotline.notifications.setup import Notifications, build_notifications
 from hotline.settings import Settings
 from hotline.tickets.deadlines import BEIJING
 from tests.clock import Clock
-from tests.databases import database
 from tests.notifications.conftest import FAST, QUIET
+from tests.notifications.conftest import url as url  # SQLite and PostgreSQL, migrated
 
 START = datetime(2026, 9, 28, 10, 0, tzinfo=BEIJING)  # a Monday, three days before 国庆
 HOURS = OfficeHours.from_config()  # 上午 09:00–12:00, 下午 13:30–17:30, 30-minute slots
@@ -56,14 +55,6 @@ def booking(day: Any, start: str | None = "09:00", session_id: str = "web:acme",
     return NewBooking(session_id=session_id, channel=channel, service_item="高企认定",
                       day=day, company="武汉星河科技有限公司", phone="139-1234-5678",
                       start=start, period=period, calendar=calendar)
-
-
-@pytest.fixture(params=[pytest.param("sqlite", id="sqlite"),
-                        pytest.param("postgresql", id="postgresql",
-                                     marks=pytest.mark.integration)])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    with database(request.param, tmp_path) as (_engine, database_url):
-        yield database_url
 
 
 @pytest.fixture

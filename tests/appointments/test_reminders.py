@@ -13,20 +13,10 @@ from hotline.notifications.models import Delivery, Notification
 from hotline.tickets.deadlines import BEIJING
 from tests.appointments.conftest import Desk, booking, open_desk
 from tests.clock import Clock
+from tests.notifications.helpers import Sender
 
 AFTER_HOLIDAY = date(2026, 10, 8)  # a Thursday; its previous working day is 9月30日 (Wed)
 EVE = datetime(2026, 9, 30, 9, 0, tzinfo=BEIJING)  # the reminder moment (09:00)
-
-
-class Recorder:
-    """A channel sender that keeps what it was asked to send (WeChat's place in the app)."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str]] = []
-
-    def notify(self, session_id: str, text: str) -> bool:
-        self.sent.append((session_id, text))
-        return True
 
 
 def _reminders(desk: Desk) -> list[Notification]:
@@ -90,7 +80,7 @@ def test_cancelled_or_late_booked_ones_are_not_reminded_a_moved_one_anew(
 
 
 def test_the_reminder_goes_out_on_the_enterprises_channel(desk: Desk, clock: Clock) -> None:
-    sender = Recorder()
+    sender = Sender()  # WeChat's place in the app
     desk.notifications.register_channel("wechat", sender)
     made = desk.appointments.book(booking(AFTER_HOLIDAY, "16:00", session_id="wx:openid-1",
                                           channel="wechat"))
