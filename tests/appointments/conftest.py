@@ -20,6 +20,7 @@ from hotline.settings import Settings
 from hotline.tickets.deadlines import BEIJING
 from tests.clock import Clock
 from tests.notifications.conftest import FAST, QUIET
+from tests.notifications.conftest import light_runtime as light_runtime  # the app's Runtime
 from tests.notifications.conftest import url as url  # SQLite and PostgreSQL, migrated
 
 START = datetime(2026, 9, 28, 10, 0, tzinfo=BEIJING)  # a Monday, three days before 国庆

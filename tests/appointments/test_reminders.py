@@ -4,10 +4,14 @@ rounds or processes run it; none for a cancelled booking or one booked after the
 from __future__ import annotations
 
 import threading
+import time
 from datetime import date, datetime, timedelta
+from typing import Any
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from api.main import create_app
 from hotline.appointments.reminders import reminder_text
 from hotline.notifications.models import Delivery, Notification
 from hotline.tickets.deadlines import BEIJING
@@ -94,3 +98,22 @@ def test_the_reminder_goes_out_on_the_enterprises_channel(desk: Desk, clock: Clo
     with desk.sessions() as session:
         (row,) = session.scalars(select(Delivery)).all()
     assert (row.transport, row.target, row.status) == ("channel", "wechat", "sent")
+
+
+def test_the_app_lifespan_runs_the_reminder_job(light_runtime: Any) -> None:
+    appointments = light_runtime.appointments
+    appointments.service.clock = Clock(datetime(2026, 9, 28, 10, 0, tzinfo=BEIJING))
+    made = appointments.service.book(booking(AFTER_HOLIDAY, "09:00", session_id="web:life"))
+    appointments.reminders.clock = Clock(EVE + timedelta(minutes=5))
+    fast = light_runtime.settings.model_copy(
+        update={"APPOINTMENT_REMINDER_INTERVAL_SECONDS": 0.05})
+    with TestClient(create_app(settings=fast, runtime=light_runtime)) as client:
+        job = client.app.state.appointment_reminders  # type: ignore[attr-defined]
+        assert job.running
+        deadline = time.monotonic() + 10
+        while not light_runtime.notifications.inbox.list("enterprise", "web:life")[0] and \
+                time.monotonic() < deadline:
+            time.sleep(0.05)
+        (notice,) = light_runtime.notifications.inbox.list("enterprise", "web:life")[0]
+        assert (notice.event, notice.appointment_id) == ("remind", made.id)
+    assert not job.running
