@@ -19,6 +19,7 @@ from api.observability.metrics import Metrics, RequestMetricsMiddleware
 from api.routes import (
     actions,
     admin,
+    appointments,
     assist,
     auth,
     chat,
@@ -46,6 +47,7 @@ from api.web.knowledge_page import router as knowledge_page
 from api.web.limits import BodySizeLimitMiddleware
 from api.web.security_headers import SecurityHeadersMiddleware
 from hotline.db import DatabaseBusy
+from hotline.scheduling import PeriodicJob
 from hotline.security.production import enforce_production
 from hotline.settings import Settings, get_settings
 from hotline.tickets.scheduler import EscalationScheduler
@@ -103,7 +105,16 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         if escalation is not None:
             escalation.start()
         app.state.escalation = escalation
+        reminders = (PeriodicJob(app.state.runtime.appointments.reminders.send_due,
+                                 config.APPOINTMENT_REMINDER_INTERVAL_SECONDS,
+                                 "appointment-reminders")
+                     if config.APPOINTMENT_REMINDER_INTERVAL_SECONDS > 0 else None)
+        if reminders is not None:
+            reminders.start()
+        app.state.appointment_reminders = reminders
         yield
+        if reminders is not None:
+            await reminders.stop()
         if escalation is not None:
             await escalation.stop()
         await run_in_threadpool(notices.stop)  # undelivered messages stay in the outbox
@@ -157,6 +168,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(console_page)  # the staff console at /console
     app.include_router(tickets.router)
     app.include_router(staff.router)
+    app.include_router(appointments.router)  # 预约服务: the enterprise's bookings
+    app.include_router(appointments.staff_router)  # the day's bookings, attendance, blocks
     app.include_router(console.router)  # the staff console's queues, replies, colleagues
     app.include_router(problems.router)  # the problem list (问题清单)
     app.include_router(knowledge.router)  # the knowledge library (/api/admin/knowledge/…)

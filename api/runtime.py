@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from assistant.assistant import DirectAssistant
+from hotline.appointments.setup import Appointments, build_appointments
 from hotline.audit.log import AuditLog
 from hotline.audit.tickets import AuditedNotifier
 from hotline.conversations.log import ConversationLog
@@ -75,6 +76,7 @@ class Runtime:
     ratings: RatingService = field(init=False)
     notifications: Notifications = field(init=False)  # inbox, outbox, delivery worker
     ticket_links: TicketLinks = field(init=False)  # tickets proven by number + phone
+    appointments: Appointments = field(init=False)  # bookings, reminders, office hours
     logins: StaffLogins = field(init=False)  # staff passwords and browser sessions
     session_issuer: SessionIssuer = field(init=False)  # web / 鄂汇办 session credentials
     throttle: Throttle = field(init=False)  # rate limits (hotline/security/throttle.py)
@@ -198,6 +200,8 @@ class Runtime:
                                      notifier, deadlines)
         self.ratings = RatingService(self.sessions, self.tickets)
         self.ticket_links = TicketLinks(self.sessions)
+        self.appointments = build_appointments(self.settings, self.sessions,
+                                               self.notifications.notifier)
         self.logins = StaffLogins(self.sessions)
         self.session_issuer = SessionIssuer(self.settings.SESSION_SECRET
                                             or development_secret(self.settings.VAR_DIR))

@@ -242,6 +242,40 @@ class Settings(BaseSettings):
         description='staff name → e-mail address, e.g. {"彭华魁": "phk@example.cn"}')
     ESCALATION_INTERVAL_SECONDS: float = Field(
         default=60.0, ge=0, description="how often overdue tickets are escalated; 0 = never")
+    # office hours, appointments and 延时服务 (hotline/appointments; docs/appointments.md)
+    OFFICE_HOURS: dict[str, str] = Field(
+        default_factory=lambda: {"上午": "09:00-12:00", "下午": "13:30-17:30"},
+        description='the half-days of working days (Beijing time), e.g. {"上午": '
+                    '"09:00-12:00", "下午": "13:30-17:30"}: office hours and appointment slots')
+    EXTENDED_HOURS: dict[str, str] = Field(
+        default_factory=dict,
+        description='extended-hours (延时服务) appointment windows, e.g. {"午间": "12:00-13:30", '
+                    '"傍晚": "17:30-19:00"}; empty = none offered')
+    APPOINTMENT_SLOT_MINUTES: int = Field(default=30, ge=5, le=240,
+                                          description="length of one appointment slot")
+    APPOINTMENT_CAPACITY: int = Field(default=2, ge=1, le=100,
+                                      description="enterprises received per slot")
+    APPOINTMENT_BOOKING_DAYS: int = Field(default=10, ge=1, le=60,
+                                          description="working days ahead one may book")
+    APPOINTMENT_MAX_ACTIVE: int = Field(default=3, ge=1, le=20,
+                                        description="upcoming bookings per enterprise identity")
+    APPOINTMENT_LOCATION: str = Field(default="市民之家市科技局服务窗口", min_length=1,
+                                      max_length=64, description="the window's name in messages")
+    APPOINTMENT_DISTRICTS: list[str] = Field(
+        default_factory=list,
+        description='districts whose liaisons take appointments too (their own calendars), '
+                    'e.g. ["东湖高新区"]; empty = the window only')
+    APPOINTMENT_REMINDER_TIME: str = Field(
+        default="09:00", pattern=r"^\d{1,2}:\d{2}$",
+        description="when, on the working day before, a booking is reminded (Beijing time)")
+    APPOINTMENT_REMINDER_INTERVAL_SECONDS: float = Field(
+        default=300.0, ge=0, description="how often due reminders are sent; 0 = never")
+    SERVICE_LINE_PHONE: str | None = Field(
+        default=None, max_length=32,
+        description="the 店小二 service line's number, shown where a person is offered; "
+                    "unset = not shown (never invented)")
+    SERVICE_LINE_HOURS: str | None = Field(
+        default=None, max_length=64, description='its hours as shown, e.g. "工作日 9:00–17:30"')
     # security headers and limits (api/web/security_headers.py, limits.py, cors.py)
     MAX_BODY_BYTES: int = Field(
         default=64 * 1024, ge=1024,

@@ -20,7 +20,8 @@ class NotificationPublic(BaseModel):
     model_config = ConfigDict(frozen=True, from_attributes=True)
 
     id: int
-    ticket_id: str
+    ticket_id: str | None
+    appointment_id: int | None = None
     event: str
     text: str
     created_at: datetime
@@ -40,10 +41,13 @@ class Inbox:
         self._reads = read_sessions(sessions)
         self.clock = clock
 
-    def add(self, session: Session, ticket_id: str, message: Message) -> Notification:
-        """Store ``message`` in the caller's transaction (flushed, so it has an id)."""
+    def add(self, session: Session, ticket_id: str | None, message: Message,
+            appointment_id: int | None = None) -> Notification:
+        """Store ``message`` about a ticket or an appointment in the caller's transaction
+        (flushed, so it has an id)."""
         row = Notification(recipient_kind=message.recipient_kind,
                            recipient_id=message.recipient_id, ticket_id=ticket_id,
+                           appointment_id=appointment_id,
                            event=message.event, text=message.text, created_at=self.clock())
         session.add(row)
         session.flush()

@@ -20,6 +20,8 @@ class Notification(Base):
 
     ``recipient_kind`` is ``enterprise`` (``recipient_id`` = the ticket's session id) or
     ``staff`` (``recipient_id`` = the owner's name, as on the ticket and the staff account).
+    It is about a ticket (``ticket_id``) or an appointment (``appointment_id``, e.g. its
+    reminder; no foreign key, so notifications know nothing of appointments).
     """
 
     __tablename__ = "notifications"
@@ -29,8 +31,9 @@ class Notification(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     recipient_kind: Mapped[str] = mapped_column(String(16))
     recipient_id: Mapped[str] = mapped_column(String(128))
-    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), index=True)
-    event: Mapped[str] = mapped_column(String(16))  # the ticket action it reports
+    ticket_id: Mapped[str | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    appointment_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    event: Mapped[str] = mapped_column(String(16))  # the ticket action (or remind) it reports
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.audit import log as audit
 from hotline.db import read_sessions
-from hotline.security.roles import Role, may_work_on
+from hotline.security.roles import Role, may_manage_calendar, may_work_on
 from hotline.tickets.models import StaffUser
 
 ROLES = tuple(role.value for role in Role)
@@ -36,6 +36,10 @@ class StaffMember:
     def may_work_on(self, ticket_district: str | None, ticket_owner: str) -> bool:
         """Whether this member may see and act on a ticket (liaisons: their district)."""
         return may_work_on(self.role, self.name, self.district, ticket_district, ticket_owner)
+
+    def may_manage_calendar(self, calendar: str) -> bool:
+        """Whether this member may see and manage an appointment calendar."""
+        return may_manage_calendar(self.role, self.district, calendar)
 
 
 def _digest(key: str) -> str:

@@ -1,9 +1,10 @@
 """Staff roles and what each may do (function-level authorisation), framework-free.
 
 - ``staff``: hotline staff (热线坐席). Every ticket, phone/counter tickets, 回访 calls,
-  suggested answers, the problem list.
+  suggested answers, the problem list, the window's appointments (attendance, blocked slots).
 - ``liaison``: a district liaison (区联络员) from the annex table. Suggested answers, and the
-  tickets of their own district or that they own — no others, not even to read.
+  tickets of their own district or that they own — no others, not even to read; the
+  appointments of their district's calendar (when it takes appointments), not the window's.
 - ``editor``: a knowledge editor (知识库编辑). Suggested answers and the problem list, to
   turn unanswered questions into FAQ drafts (with the admin console: edit documents, FAQs,
   the directory); no tickets.
@@ -51,6 +52,9 @@ SCOPES: dict[str, frozenset[Role]] = {
     "directory.read": frozenset({Role.EDITOR, Role.ADMIN}),
     "directory.edit": frozenset({Role.EDITOR, Role.ADMIN}),
     "rasa.train": frozenset({Role.ADMIN}),
+    # appointments (hotline/appointments): liaisons only their district's calendar
+    "appointments.read": TICKET_WORKERS,
+    "appointments.manage": TICKET_WORKERS,  # attendance, blocking and unblocking slots
 }
 
 
@@ -65,3 +69,8 @@ def may_work_on(role: str, name: str, district: str | None, ticket_district: str
     if role != Role.LIAISON:
         return True
     return ticket_owner == name or (district is not None and ticket_district == district)
+
+
+def may_manage_calendar(role: str, district: str | None, calendar: str) -> bool:
+    """Object-level check: a liaison sees and manages their own district's calendar only."""
+    return role != Role.LIAISON or (district is not None and calendar == district)

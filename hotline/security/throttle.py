@@ -33,6 +33,7 @@ DEFAULT_RATE_LIMITS: dict[str, str] = {
     "claim.session": "5/15 minutes",  # proving a ticket is yours (number + phone)
     "claim.ip": "20/hour",
     "claim.ticket": "10/day",
+    "appointment.session": "10/hour;30/day",  # booking, rescheduling, cancelling
     "ehuiban.ip": "30/minute",
     "wechat.user": "20/minute;300/hour",
     "staff.member": "300/minute",

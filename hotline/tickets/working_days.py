@@ -30,3 +30,16 @@ def add_working_days(start: datetime, days: int) -> datetime:
         if is_working_day(current.date()):
             remaining -= 1
     return current
+
+
+def next_working_day(day: date) -> date:
+    """The first working day after ``day``."""
+    return add_working_days(datetime.combine(day, datetime.min.time()), 1).date()
+
+
+def previous_working_day(day: date) -> date:
+    """The last working day before ``day``."""
+    current = day - timedelta(days=1)
+    while not is_working_day(current):
+        current -= timedelta(days=1)
+    return current

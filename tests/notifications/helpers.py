@@ -1,4 +1,5 @@
-"""Real receivers for the notification tests: an HTTP webhook endpoint and an SMTP server."""
+"""Real receivers for the notification tests: an HTTP webhook endpoint and an SMTP server;
+and a channel sender that records what it was given."""
 
 from __future__ import annotations
 
@@ -85,3 +86,16 @@ class MailSink:
     async def handle_DATA(self, _server, _session, envelope) -> str:  # type: ignore[no-untyped-def]  # noqa: N802
         self.envelopes.append(envelope)
         return "250 Message accepted for delivery"
+
+
+class Sender:
+    """Stands in for the channel's sender (the WeChat helper's ``WeChatNotifier``):
+    the same ``notify(session_id, text) -> bool`` interface, recording what it was given."""
+
+    def __init__(self, accept: bool = True) -> None:
+        self.accept = accept
+        self.sent: list[tuple[str, str]] = []
+
+    def notify(self, session_id: str, text: str) -> bool:
+        self.sent.append((session_id, text))
+        return self.accept

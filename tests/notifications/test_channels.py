@@ -7,19 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from tests.notifications.conftest import Stack, question
-
-
-class Sender:
-    """Stands in for the channel's sender (the WeChat helper's ``WeChatNotifier``):
-    the same ``notify(session_id, text) -> bool`` interface, recording what it was given."""
-
-    def __init__(self, accept: bool = True) -> None:
-        self.accept = accept
-        self.sent: list[tuple[str, str]] = []
-
-    def notify(self, session_id: str, text: str) -> bool:
-        self.sent.append((session_id, text))
-        return self.accept
+from tests.notifications.helpers import Sender
 
 
 def test_wechat_enterprises_hear_through_the_wechat_sender(
