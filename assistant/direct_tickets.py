@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
+from datetime import datetime
 
 from assistant import intent_rules
 from assistant.choices import human_button, rating_buttons
 from assistant.contact_info import find_company, normalize_phone
 from assistant.shapes import DialogueTurn, Handoff, RatingPrompt, Reply, TicketCard
+from hotline.appointments.after_hours import AfterHours
 from hotline.conversations.log import ConversationLog
 from hotline.security.throttle import Throttle
 from hotline.tickets.messages import (
@@ -47,8 +50,10 @@ class DirectTickets:
     """Recognises ticket business in a message; None means "not mine, answer normally"."""
 
     def __init__(self, tickets: TicketService, ratings: RatingService, log: ConversationLog,
-                 directory: LiaisonDirectory, throttle: Throttle | None = None) -> None:
+                 directory: LiaisonDirectory, throttle: Throttle | None = None,
+                 after_hours: Callable[[datetime], AfterHours] | None = None) -> None:
         self.throttle = throttle or Throttle(enabled=False)
+        self.after_hours = after_hours  # 延时服务: the call-back day outside office hours
         self.tickets = tickets
         self.ratings = ratings
         self.log = log
@@ -68,6 +73,11 @@ class DirectTickets:
         return None
 
     # -- handoff ---------------------------------------------------------------------------
+    def _after_hours_note(self) -> str | None:
+        if self.after_hours is None:
+            return None
+        return self.after_hours(self.tickets.clock()).message
+
     def _looks_like_contact(self, text: str) -> bool:
         return bool(normalize_phone(text) or find_company(text)
                     or self.directory.find_in_text(text))
@@ -101,7 +111,7 @@ class DirectTickets:
             phone=phone, district=liaison.district if liaison else None,
             excerpt=f"{excerpt}\n企业：{text}".strip()))
         return DialogueTurn(
-            replies=[Reply(text=handoff_text(ticket))],
+            replies=[Reply(text=handoff_text(ticket, self._after_hours_note()))],
             intent="request_human", outcome="handoff",
             handoff=Handoff(**handoff_payload(ticket)),
             tickets=[TicketCard(**ticket_card(ticket, self.tickets.clock()))])

@@ -82,7 +82,8 @@ class ActionCreateTicket(RuntimeAction):
             dispatcher.utter_message(text=TOO_MANY_TICKETS)
             return reset
         ticket = await run_in_threadpool(self._runtime.tickets.open, new)
-        dispatcher.utter_message(text=handoff_text(ticket))
+        closed = self._runtime.appointments.after_hours(self._runtime.tickets.clock())
+        dispatcher.utter_message(text=handoff_text(ticket, closed.message))
         dispatcher.utter_message(json_message={PAYLOAD_KEY: {
             "intent": "request_human", "outcome": "handoff", "answer": None,
             "handoff": handoff_payload(ticket),

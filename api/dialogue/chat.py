@@ -122,7 +122,7 @@ class ChatService:
     async def _direct(self, request: ChatRequest) -> ChatResponse:
         tickets = DirectTickets(self.runtime.tickets, self.runtime.ratings,
                                 self.runtime.conversation_log, self.runtime.knowledge.directory,
-                                self.runtime.throttle)
+                                self.runtime.throttle, self.runtime.appointments.after_hours)
         handled = await run_in_threadpool(tickets.respond, request.session_id, request.channel,
                                           request.text)
         if handled is not None:

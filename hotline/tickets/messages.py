@@ -25,8 +25,9 @@ def due_label(due_at: datetime) -> str:
     return f"{due_at.astimezone(BEIJING):%m月%d日 %H:%M}"
 
 
-def handoff_text(ticket: Ticket) -> str:
-    """The reply when a ticket has been opened: its number, who owns it, by when."""
+def handoff_text(ticket: Ticket, after_hours: str | None = None) -> str:
+    """The reply when a ticket has been opened: its number, who owns it, by when; outside
+    office hours ``after_hours`` (the call-back day, the service line) is added."""
     due = due_label(ticket.due_at)
     if ticket.contact:
         text = (f"已为您转人工，工单号 {ticket.id}。{ticket.district}的包区联系人"
@@ -36,7 +37,7 @@ def handoff_text(ticket: Ticket) -> str:
     else:
         text = (f"已为您转人工，工单号 {ticket.id}。热线工作人员会先确认您所在的区，"
                 f"再交给对应的包区联系人，{due} 前给您答复。")
-    return text + STATUS_HINT
+    return text + (after_hours or "") + STATUS_HINT
 
 
 def status_text(tickets: Sequence[Ticket], now: datetime) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -290,3 +292,29 @@ def test_a_policy_question_about_ai_does_not_start_the_form(client: TestClient) 
                        json=action_call("action_answer_from_knowledge",
                                         "人工智能创新发展试验区有哪些支持政策", intent="ask_policy")).json()
     assert all(event.get("event") != "followup" for event in body["events"])
+
+
+@pytest.mark.parametrize(("beijing", "promise"), [
+    (datetime(2026, 12, 1, 20, 30), "12月2日（周三）"),  # Tuesday evening → Wednesday
+    (datetime(2026, 12, 4, 18, 0), "12月7日（周一）"),  # Friday evening → Monday
+    (datetime(2026, 12, 2, 10, 0), None),  # Wednesday morning: a person is there
+])
+def test_a_ticket_opened_out_of_hours_promises_the_next_working_days_call_back(  # type: ignore[no-untyped-def]
+        client: TestClient, runtime, beijing: datetime, promise: str | None) -> None:
+    from tests.clock import Clock
+
+    previous = runtime.tickets.clock
+    runtime.tickets.clock = Clock(beijing.replace(tzinfo=ZoneInfo("Asia/Shanghai")))
+    try:
+        call = action_call("action_create_ticket", "是的", intent="affirm",
+                           slots={"district": "江夏区", "company": "武汉星河科技有限公司",
+                                  "phone": "13912345678"})
+        text = client.post("/webhook/actions", headers=TOKEN, json=call).json()[
+            "responses"][0]["text"]
+    finally:
+        runtime.tickets.clock = previous
+    if promise is None:
+        assert "非工作时间" not in text
+    else:
+        assert "非工作时间" in text and f"将于{promise}工作时间内与您联系" in text
+    assert "专线" not in text  # DXE_SERVICE_LINE_PHONE is unset: no number is made up

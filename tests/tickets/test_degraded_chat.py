@@ -64,3 +64,22 @@ def test_a_question_after_asking_for_a_person_is_still_answered(client: TestClie
     chat(client, session, "转人工")
     answered = chat(client, session, "高企 网上能办不")
     assert answered["answer"] is not None and answered["handoff"] is None
+
+
+def test_out_of_hours_the_degraded_handoff_promises_the_call_back_day(client: TestClient,
+                                                                      runtime: Runtime) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from tests.clock import Clock
+
+    previous = runtime.tickets.clock
+    saturday = datetime(2026, 12, 5, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    runtime.tickets.clock = Clock(saturday)
+    try:
+        done = chat(client, new_session(client), "转人工，武汉云帆智能有限公司 13712340003，在江夏")
+    finally:
+        runtime.tickets.clock = previous
+    text = done["replies"][0]["text"]
+    assert done["handoff"]["ticket_id"] in text
+    assert "非工作时间" in text and "12月7日（周一）" in text
