@@ -51,6 +51,9 @@ SCOPES: dict[str, frozenset[Role]] = {
     "directory.read": frozenset({Role.EDITOR, Role.ADMIN}),
     "directory.edit": frozenset({Role.EDITOR, Role.ADMIN}),
     "rasa.train": frozenset({Role.ADMIN}),
+    # the registries (hotline/registries): editors see the versions, admins import and activate
+    "registry.read": frozenset({Role.EDITOR, Role.ADMIN}),
+    "registry.edit": frozenset({Role.ADMIN}),
 }
 
 

@@ -36,7 +36,8 @@ def test_the_guarded_routes_are_all_found() -> None:
     paths = {path for _method, path in ROUTES}
     for expected in ("/api/staff/tickets", "/api/staff/queues", "/api/admin/staff",
                      "/api/admin/knowledge/documents", "/api/admin/directory",
-                     "/api/admin/dashboard", "/api/admin/try"):
+                     "/api/admin/dashboard", "/api/admin/try", "/api/admin/registries/imports",
+                     "/api/admin/registries/versions/1/activate"):
         assert expected in paths, expected
     assert len(ROUTES) >= 40
 
