@@ -24,13 +24,28 @@ _HIGHTECH = re.compile(r"高新技术企业|高新企业|高企|高新技术")
 _INCUBATOR = re.compile(r"孵化器|众创空间|孵化载体|孵化基地")
 _COMMISSIONER = re.compile(r"特派员|科特派")
 # what asks about the registry's contents, not about the policy
-_STATUS_CUE = re.compile(r"是不是|是否|算不算|属不属于|属于|在不在|有没有|还有效|有效吗|"
-                         r"是.{0,6}吗|查|名单|名录|认定了没|过期")
-_LIST_CUE = re.compile(r"有哪些|哪些|哪几|名单|名录|列表|查|有没有|几家|多少家|推荐|找")
-_POLICY_CUE = re.compile(r"怎么|如何|怎样|条件|流程|材料|申报|申请|报名|选派|补贴|奖励|资助|"
+_STATUS_CUE = re.compile(r"是不是|是否|算不算|属不属于|属于|在不在|有没有|还有效|有效期|有效吗|"
+                         r"是.{0,6}吗|查|名单|名录|认定|证书|过期")
+_LIST_CUE = re.compile(r"有哪些|哪些|哪几家|名单|名录|列表|列一下|查一下|查查|查询|查下|有没有|"
+                       r"有(?:孵化器|众创空间|孵化载体|科技特派员|特派员|科特派).{0,4}吗|叫什么|几家|多少家|几位|推荐|找一|找个|找几")
+_POLICY_CUE = re.compile(r"怎么|如何|怎样|条件|流程|(?:申报|申请|需要|准备|提交|哪些)材料|"
+                         r"材料(?:有哪些|清单)|申报|申请|报名|选派|补贴|奖励|资助|"
                          r"政策|优惠|标准|要求|办法|多久|多长时间|需要|待遇|职责|好处|税|区别|"
                          r"在哪|哪里|哪儿|栏目|能不能查|可以查|能查|鄂汇办|电子证照|下载|复审|更名|"
-                         r"考核|绩效|培育")
+                         r"考核|绩效|培育|审计|年报|找谁|找哪|门槛|一定要|必须")
+# and, for incubators and 特派员, what asks about the programme or whom to contact
+_PROGRAMME_CUE = re.compile(r"认定|备案|找谁|联系|负责|对接|抽查|入驻|进驻|服务内容|有哪些服务|"
+                            r"类型|种类|几种|作用|干什么|是什么")
+_HIGHTECH_WORD = r"(?:国家级?)?(?:高新技术企业|高新企业|高企)"
+_SHORT_NAME = r"(?P<name>[\u4e00-\u9fffa-z0-9]{2,20}?)"
+_END = r"(?:吗|么|呢|啊|呀)?$"
+# a short name asked about without its legal form: "光谷芯材是高企吗", "高企名单里有没有光谷芯材"
+_SHORT_STATUS = (
+    re.compile(rf"^(?:请问|帮我|麻烦|查一下|查查|查询|看看|想问下?)*{_SHORT_NAME}(?:现在|目前)?还?"
+               rf"(?:是不是|是否|算不算|属不属于|属于|是){_HIGHTECH_WORD}{_END}"),
+    re.compile(rf"^{_SHORT_NAME}(?:在不在|在){_HIGHTECH_WORD}(?:名单|名录)(?:里|中|里面)?{_END}"),
+    re.compile(rf"^{_HIGHTECH_WORD}(?:名单|名录)(?:里|中|里面)?(?:有没有|有|是否有|包括|包含)"
+               rf"{_SHORT_NAME}(?:这家公司|这家)?{_END}"))
 _COMPANY = re.compile(r"([\u4e00-\u9fffA-Za-z0-9（）()·&]{2,40}?"
                       r"(?:股份有限公司|有限责任公司|有限公司|集团|公司))")
 _FILLER_START = re.compile(r"^(请问|你好|您好|麻烦|帮我|帮忙|想问一下|想问下|想问|问一下|问下|"
@@ -42,7 +57,7 @@ _NAME_TAIL = re.compile(r"(的|是|还|它|吗|呢|现在|目前|名单|名录|�
 _AFTER_CUE = re.compile(r"^(名单|名录|里面|里|中|有没有|是否有|包括|包含|查一下|查|一下|的)+")
 _SELF = {"我们", "我司", "本公司", "我公司", "贵公司", "咱们", "我们公司", "这家", "那家", "你们"}
 # words no company name is made of: the message asks something else
-_NOT_A_NAME = re.compile(r"能不能|可不可以|可以|怎么|哪|什么|一家|某家|哪家|有些|手机|网上")
+_NOT_A_NAME = re.compile(r"能不能|可不可以|可以|怎么|哪|什么|一家|某家|哪家|有些|手机|网上|的")
 _KEYWORD_NOISE = re.compile(
     r"市级|科技特派员|特派员|查一下|查询|查查|查|帮我|帮忙|请问|找一下|找个|找|推荐|一下|"
     r"有哪些|有没有|哪些|哪位|哪个|谁|名单|名录|做|搞|从事|研究|懂|擅长|方向|领域|专业|方面|"
@@ -129,7 +144,7 @@ def _keyword(text: str, directory: LiaisonDirectory) -> str | None:
     for mention in sorted(directory.mentions_in_text(normalized), key=lambda m: -m.start):
         normalized = normalized[:mention.start] + " " + normalized[mention.end:]
     word = _KEYWORD_NOISE.sub("", normalized)
-    return word[:20] or None
+    return None if not word or re.search(r"哪|什么|怎|啥", word) else word[:20]
 
 
 def read_question(text: str, directory: LiaisonDirectory) -> RegistryQuestion | None:
@@ -155,10 +170,21 @@ def read_question(text: str, directory: LiaisonDirectory) -> RegistryQuestion | 
     return None
 
 
+def _short_status(normalized: str) -> bool:
+    compact = re.sub(r"[\W_]", "", normalized)
+    for pattern in _SHORT_STATUS:
+        match = pattern.match(compact)
+        if match and company_in(match.group("name")) is not None:
+            return True
+    return False
+
+
 def asks_registry(text: str, directory: LiaisonDirectory) -> bool:
     """Whether a message asks what a registry holds (for the direct path's routing): a
-    certificate number, a candidate button, or a registry named with a look-up cue and no
-    policy cue ("东湖高新区有哪些国家级孵化器", not "孵化器认定要什么条件")."""
+    certificate number, a candidate button, a company by its full name or a short name
+    right before 是不是高企, incubators or 特派员 of a district / level / field with a
+    listing cue — and no policy cue ("东湖高新区有哪些国家级孵化器", not "孵化器认定要什么
+    条件", "实习生算不算高企的科技人员" or "科技特派员有哪些服务")."""
     question = read_question(text, directory)
     if question is None:
         return False
@@ -168,8 +194,14 @@ def asks_registry(text: str, directory: LiaisonDirectory) -> bool:
     if _POLICY_CUE.search(normalized):
         return False
     if question.kind == RegistryKind.HIGHTECH:
-        return question.company is not None and bool(_STATUS_CUE.search(normalized))
-    return bool(_LIST_CUE.search(normalized))
+        named = _COMPANY.search(unicodedata.normalize("NFKC", text))
+        return (named is not None and question.company is not None
+                and bool(_STATUS_CUE.search(normalized))) or _short_status(normalized)
+    if _PROGRAMME_CUE.search(normalized) or not _LIST_CUE.search(normalized):
+        return False
+    if question.kind == RegistryKind.INCUBATOR:
+        return bool(question.district or question.level or question.incubator_kind)
+    return bool(question.keyword or question.district)
 
 
 def may_ask_registry(text: str, directory: LiaisonDirectory) -> bool:
