@@ -30,6 +30,7 @@ from api.routes import (
     knowledge,
     notifications,
     problems,
+    registries,
     sessions,
     staff,
     tickets,
@@ -37,6 +38,7 @@ from api.routes import (
 )
 from api.routes import metrics as metrics_route
 from api.routes.knowledge import UPLOAD_PATH as KNOWLEDGE_UPLOAD_PATH
+from api.routes.registries import UPLOAD_PATH as REGISTRY_UPLOAD_PATH
 from api.runtime import Runtime
 from api.web import router as web_router
 from api.web.admin import router as admin_web_router
@@ -175,6 +177,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(knowledge.router)  # the knowledge library (/api/admin/knowledge/…)
     app.include_router(knowledge.problem_drafts)  # problem group → FAQ draft
     app.include_router(knowledge_page)  # the library's page at /admin/knowledge
+    app.include_router(registries.router)  # the registries' imports (/api/admin/registries/…)
     app.include_router(notifications.router)
     app.include_router(wechat.router)
     app.include_router(ehuiban.router)
@@ -182,7 +185,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     limits = settings or (runtime.settings if runtime is not None else get_settings())
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=limits.MAX_BODY_BYTES,
                        path_limits={"/webhook/actions": limits.ACTION_MAX_BODY_BYTES,
-                                    KNOWLEDGE_UPLOAD_PATH: limits.KNOWLEDGE_UPLOAD_MAX_BYTES})
+                                    KNOWLEDGE_UPLOAD_PATH: limits.KNOWLEDGE_UPLOAD_MAX_BYTES,
+                                    REGISTRY_UPLOAD_PATH: limits.KNOWLEDGE_UPLOAD_MAX_BYTES})
     install_cors(app, limits.CORS_ORIGINS)  # closed unless DXE_CORS_ORIGINS lists origins
     app.add_middleware(SecurityHeadersMiddleware, https=limits.HTTPS)
     app.add_middleware(RequestMetricsMiddleware, metrics=metrics)  # times everything above

@@ -28,6 +28,8 @@ from hotline.library.indexing import IndexJobs
 from hotline.library.seed import import_seed
 from hotline.library.service import Library
 from hotline.notifications.setup import Notifications, build_notifications
+from hotline.registries.lookup import RegistryLookup
+from hotline.registries.store import RegistryStore
 from hotline.reports.dashboard import DashboardReports
 from hotline.security.logins import StaffLogins
 from hotline.security.sessions import SessionIssuer, development_secret
@@ -82,6 +84,7 @@ class Runtime:
     throttle: Throttle = field(init=False)  # rate limits (hotline/security/throttle.py)
     library: Library = field(init=False)  # documents, FAQs, synonyms (hotline/library)
     index_jobs: IndexJobs = field(init=False)  # background re-indexing
+    registries: RegistryLookup = field(init=False)  # the imported registries' look-ups
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _tables: FileTables | None = field(default=None, repr=False)
     _served_build: str | None = field(default=None, repr=False)
@@ -208,6 +211,7 @@ class Runtime:
         self.throttle = Throttle(self.settings.RATE_LIMITS, self.settings.RATE_LIMIT_STORAGE,
                                  enabled=self.settings.RATE_LIMITS_ENABLED)
         self.library = Library(self.sessions)
+        self.registries = RegistryLookup(RegistryStore(self.sessions))
         self.index_jobs = IndexJobs(self.sessions, self.index_store, self.current_knowledge,
                                     lambda: self.embedder)
 
@@ -261,7 +265,7 @@ class Runtime:
         with self._lock:
             knowledge, searcher = self.knowledge, self.searcher
         return DirectAssistant(knowledge, searcher, self.answer_threshold,
-                               self.settings.FAQ_VERBATIM_SIMILARITY)
+                               self.settings.FAQ_VERBATIM_SIMILARITY, self.registries)
 
     def close(self) -> None:
         """Stop polling, re-indexing and delivering notifications; release the database."""

@@ -18,7 +18,9 @@ from assistant.liaison import (
     describe_liaison,
     directory_citation,
 )
+from assistant.registry import answer_question, asks_registry, may_ask_registry, read_question
 from assistant.routing import may_answer_first
+from hotline.registries.lookup import RegistryLookup
 from knowledge.corpus import ANNEX_TITLE, KnowledgeBase
 from knowledge.directory import HeardPlace, Liaison
 from knowledge.referrals import match_referral
@@ -47,7 +49,7 @@ class AssistantTurn:
     texts: list[str]
     buttons: list[tuple[str, str]] = field(default_factory=list)
     answer: ComposedAnswer | None = None
-    outcome: str = "answered"  # answered | declined | referred | liaison | smalltalk | handoff
+    outcome: str = "answered"  # answered | declined | referred | liaison | registry | smalltalk | handoff
     trace: PolicyTrace | None = None  # set by policy(): the search and the threshold applied
 
 
@@ -55,11 +57,13 @@ class DirectAssistant:
     """Routes a message by simple rules, then answers from the directory or the index."""
 
     def __init__(self, knowledge: KnowledgeBase, searcher: HybridSearcher | None,
-                 answer_threshold: float, faq_verbatim_similarity: float) -> None:
+                 answer_threshold: float, faq_verbatim_similarity: float,
+                 registries: RegistryLookup | None = None) -> None:
         self.knowledge = knowledge
         self.searcher = searcher
         self.answer_threshold = answer_threshold
         self.faq_verbatim_similarity = faq_verbatim_similarity
+        self.registries = registries  # the imported registries (hotline/registries)
 
     def respond(self, text: str) -> AssistantTurn:
         """The assistant's turn for one user message."""
@@ -80,6 +84,8 @@ class DirectAssistant:
                 "可以随时转人工，由包区联系人跟进。"], buttons=[HUMAN_CHOICE], outcome="smalltalk")
         if intent_rules.requests_person(text, directory):
             return self._human(text)
+        if registry := self.registry(text):
+            return registry
         if intent_rules.asks_about_leader(text, directory) or \
                 intent_rules.asks_for_liaison(text, directory):
             return self.lookup_liaison(text)
@@ -167,6 +173,26 @@ class DirectAssistant:
         if asks and (directory.find_all_in_text(text) or directory.heard_in_text(text)):
             return self.liaison(text)
         return None
+
+    def registry(self, text: str, intent: str | None = None) -> AssistantTurn | None:
+        """The registries' answer to a registry look-up (a company's 高企 status, a
+        certificate number, incubators, 科技特派员), or None for any other message.
+
+        A look-up is what :func:`asks_registry` recognises; with NLU's ``ask_registry``
+        also any message naming a registry without asking about the policy itself.
+        """
+        directory = self.knowledge.directory
+        if self.registries is None or not (
+                asks_registry(text, directory) or
+                (intent == "ask_registry" and may_ask_registry(text, directory))):
+            return None
+        question = read_question(text, directory)
+        if question is None:
+            return None
+        found = answer_question(question, self.registries)
+        return AssistantTurn("ask_registry", [found.reply.text],
+                             buttons=found.reply.buttons or [HUMAN_CHOICE], answer=found.answer,
+                             outcome="registry")
 
     def answer_first(self, text: str, intent: str | None) -> AssistantTurn | None:
         """The confident answer to a message given a non-answering intent, or None.

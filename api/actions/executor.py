@@ -11,6 +11,7 @@ from rasa_sdk.executor import ActionExecutor
 from api.actions.handoff_form import ValidateHandoffForm
 from api.actions.knowledge import ActionAnswerFromKnowledge
 from api.actions.liaison import ActionLookupLiaison
+from api.actions.registry import ActionLookupRegistry
 from api.actions.routing import ActionAnswerFirst
 from api.actions.tickets import (
     ActionAskRating,
@@ -27,7 +28,7 @@ def build_executor(runtime: Runtime) -> ActionExecutor:
     """An executor with every action of the app registered."""
     executor = ActionExecutor()
     for action in (ActionAnswerFromKnowledge(runtime), ActionAnswerFirst(runtime),
-                   ActionLookupLiaison(runtime),
+                   ActionLookupLiaison(runtime), ActionLookupRegistry(runtime),
                    ValidateHandoffForm(runtime), ActionCreateTicket(runtime),
                    ActionTicketStatus(runtime), ActionRateService(runtime),
                    ActionAskRating(runtime)):

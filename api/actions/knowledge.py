@@ -32,6 +32,8 @@ class ActionAnswerFromKnowledge(RuntimeAction):
 
     def _turn(self, text: str) -> AssistantTurn:
         # A liaison or leader question that NLU read as a policy question ("江汉区 负责部门
-        # 是哪个") is answered from the directory, as the direct path does.
+        # 是哪个") is answered from the directory, a registry look-up ("GR202342001234
+        # 还有效吗") from the registries, as the direct path does.
         assistant = self._runtime.assistant()
-        return assistant.liaison_first(text) or assistant.policy(text)
+        return assistant.liaison_first(text) or assistant.registry(text) or \
+            assistant.policy(text)

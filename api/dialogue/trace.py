@@ -24,7 +24,7 @@ MAX_RANKING = 5
 KNOWLEDGE_INTENTS = frozenset({"ask_policy", "out_of_scope", "nlu_fallback"})
 HANDOFF_INTENTS = frozenset({"request_human", "complain"})
 OUTCOME_LABELS = {"answered": "作答", "declined": "拒答", "referred": "转介其他部门",
-                  "liaison": "包区联系人", "handoff": "转人工", "smalltalk": "寒暄",
+                  "liaison": "包区联系人", "registry": "名单查询", "handoff": "转人工", "smalltalk": "寒暄",
                   "dialogue": "对话流程"}
 NLU_DOWN = "NLU（Rasa）不可用：只显示检索部分，决定由直接模式给出"
 

@@ -37,8 +37,8 @@ KIND_LABELS: dict[str, str] = {
 
 # Turn outcomes that are a reply in their own right; an nlu_fallback turn with any other
 # outcome (e.g. "dialogue": Rasa had nothing to say) is a question nobody answered.
-_REPLIED = ("answered", "declined", "referred", "liaison", "smalltalk", "handoff", "status",
-            "rated")
+_REPLIED = ("answered", "declined", "referred", "liaison", "registry", "smalltalk", "handoff",
+            "status", "rated")
 TEXT_LIMIT = 500
 
 

@@ -55,6 +55,9 @@ SCOPES: dict[str, frozenset[Role]] = {
     # appointments (hotline/appointments): liaisons only their district's calendar
     "appointments.read": TICKET_WORKERS,
     "appointments.manage": TICKET_WORKERS,  # attendance, blocking and unblocking slots
+    # the registries (hotline/registries): editors see the versions, admins import and activate
+    "registry.read": frozenset({Role.EDITOR, Role.ADMIN}),
+    "registry.edit": frozenset({Role.ADMIN}),
 }
 
 

@@ -37,7 +37,9 @@ def test_the_guarded_routes_are_all_found() -> None:
     for expected in ("/api/staff/tickets", "/api/staff/queues", "/api/admin/staff",
                      "/api/admin/knowledge/documents", "/api/admin/directory",
                      "/api/admin/dashboard", "/api/admin/try", "/api/staff/appointments",
-                     "/api/staff/appointments/1/attendance", "/api/staff/slots/blocks"):
+                     "/api/staff/appointments/1/attendance", "/api/staff/slots/blocks",
+                     "/api/admin/registries/imports",
+                     "/api/admin/registries/versions/1/activate"):
         assert expected in paths, expected
     assert len(ROUTES) >= 40
 

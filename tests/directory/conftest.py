@@ -42,12 +42,7 @@ def directory_client(directory_runtime: Any) -> Iterator[Any]:
 
 @pytest.fixture(scope="session")
 def keys(directory_runtime: Any) -> dict[str, dict[str, str]]:
-    """Bearer headers of one account per role in the directory runtime's database."""
-    from hotline.security.accounts import create_staff
+    """Bearer headers of one account per role in this runtime's database."""
+    from tests.staff_keys import role_headers
 
-    headers = {}
-    for role in ("staff", "liaison", "editor", "admin"):
-        _member, key = create_staff(directory_runtime.sessions, f"名录测试-{role}", role=role,
-                                    district="江夏区" if role == "liaison" else None)
-        headers[role] = {"Authorization": f"Bearer {key}"}
-    return headers
+    return role_headers(directory_runtime.sessions, "名录测试")
