@@ -178,8 +178,8 @@ def test_the_conversation_is_stored_in_postgresql(replicas: Replicas) -> None:
     assert counts.get("action", 0) >= 2 and counts.get("active_loop", 0) >= 1
 
 
-def test_the_app_spreads_conversations_over_both_and_moves_on_when_one_is_down(
-        replicas: Replicas, runtime, test_settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_app_spreads_conversations_over_both_and_moves_on_when_one_is_down(  # type: ignore[no-untyped-def]
+        replicas: Replicas, runtime) -> None:
     """DXE_RASA_URL naming both replicas (api/dialogue/rasa_pool.py). Last in the module:
     it stops replica A."""
     from fastapi.testclient import TestClient
