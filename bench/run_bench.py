@@ -29,6 +29,7 @@ import numpy as np
 import yaml
 
 from api.dialogue.rasa_jwt import mint_token
+from bench.aggregates import bench_aggregates
 from api.supervisor import dialogue_stack, free_port
 from hotline.settings import PROJECT_ROOT, get_settings
 from knowledge.chunking import split_sentences
@@ -569,7 +570,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="run only the retrieval-at-scale table (flat vs HNSW)")
     parser.add_argument("--only-query-embedding", action="store_true",
                         help="run only the query-embedding table (torch vs onnx)")
+    parser.add_argument("--only-aggregates", action="store_true",
+                        help="run only the dashboard / problem-list table at many logged "
+                             "turns (full scan vs daily rollups)")
+    parser.add_argument("--aggregate-turns", type=int, default=1_000_000,
+                        help="logged turns generated for --only-aggregates")
     args = parser.parse_args(argv)
+    if args.only_aggregates:
+        print("\n".join(bench_aggregates(args.aggregate_turns)))
+        return 0
     if args.profile:
         with tempfile.TemporaryDirectory() as tmp:
             print("\n".join(bench_profile(_load_questions(), Path(tmp))))
