@@ -20,9 +20,10 @@ import tracemalloc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time as clock_time, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import sqlalchemy as sa
@@ -31,7 +32,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from hotline.conversations.models import ChatTurn
-from hotline.db import init_schema, make_engine, make_session_factory
+from hotline.db import Base, init_schema, make_engine, make_session_factory
 from hotline.problems.clustering import cluster
 from hotline.problems.models import ProblemResolution
 from hotline.problems.service import ProblemList
@@ -102,10 +103,14 @@ def traffic(turns: int, end: date, days: int = 365, seed: int = 12) -> Traffic:
     return out
 
 
+def _table(model: type[Base]) -> sa.Table:
+    return cast(sa.Table, model.__table__)
+
+
 def bulk_load(engine: Engine, rows: Traffic, batch: int = 20_000) -> None:
     """Insert the rows fast, past the ORM (so past the rollups' listeners: rebuild after)."""
-    tables = ((ChatTurn.__table__, rows.turns), (AnswerVote.__table__, rows.votes),
-              (Rating.__table__, rows.ratings))
+    tables = ((_table(ChatTurn), rows.turns), (_table(AnswerVote), rows.votes),
+              (_table(Rating), rows.ratings))
     if engine.dialect.name == "postgresql":
         _copy(engine, tables)
         return

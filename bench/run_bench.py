@@ -29,8 +29,8 @@ import numpy as np
 import yaml
 
 from api.dialogue.rasa_jwt import mint_token
-from bench.aggregates import bench_aggregates
 from api.supervisor import dialogue_stack, free_port
+from bench.aggregates import bench_aggregates
 from hotline.settings import PROJECT_ROOT, get_settings
 from knowledge.chunking import split_sentences
 from knowledge.corpus import load_knowledge_base

@@ -42,6 +42,7 @@ KIND_LABELS: dict[str, str] = {
 }
 
 TEXT_LIMIT = 500
+AnyRow = Row[*tuple[Any, ...]]
 _KEY_BATCH = 500  # keys per IN (…) query
 
 
@@ -124,10 +125,10 @@ class _Source:
     """One table's problem rows: the query, its time and id columns, the item of a row."""
 
     prefix: str  # the key's prefix: turn | vote | rating
-    query: Select[Any]
+    query: Select[*tuple[Any, ...]]
     at: InstrumentedAttribute[datetime]
     id: InstrumentedAttribute[int]
-    item: Callable[[Row[Any]], ProblemItem | None]
+    item: Callable[[AnyRow], ProblemItem | None]
 
 
 def _sources(session: Session) -> list[_Source]:
@@ -178,7 +179,7 @@ def _clip(text: str) -> str:
     return text if len(text) <= TEXT_LIMIT else text[:TEXT_LIMIT - 1] + "…"
 
 
-def _turn_item(row: Row[Any]) -> ProblemItem | None:
+def _turn_item(row: AnyRow) -> ProblemItem | None:
     turn: ChatTurn = row[0]
     kind = problem_kind(turn.intent, turn.outcome, turn.text)
     if kind is None:
@@ -187,7 +188,7 @@ def _turn_item(row: Row[Any]) -> ProblemItem | None:
                        session_id=turn.session_id)
 
 
-def _vote_item(row: Row[Any]) -> ProblemItem:
+def _vote_item(row: AnyRow) -> ProblemItem:
     vote: AnswerVote = row[0]
     turn: ChatTurn = row[1]
     cited = f"，引用：{turn.top_section}" if turn.top_section else ""

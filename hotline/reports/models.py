@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import cast
 
-from sqlalchemy import Date, Integer, String
+from sqlalchemy import Date, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.db import Base
@@ -43,3 +44,7 @@ class ConversationDay(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     session_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+
+
+DAILY_COUNTS = cast(Table, DailyCount.__table__)
+CONVERSATION_DAYS = cast(Table, ConversationDay.__table__)

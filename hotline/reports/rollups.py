@@ -34,7 +34,7 @@ from sqlalchemy.orm import Mapper
 
 from hotline.conversations.kinds import problem_kind
 from hotline.conversations.models import ChatTurn
-from hotline.reports.models import ConversationDay, DailyCount
+from hotline.reports.models import CONVERSATION_DAYS, DAILY_COUNTS
 from hotline.reports.period import beijing_day
 from hotline.tickets.models import AnswerVote, Rating
 
@@ -84,7 +84,7 @@ def bump(connection: Connection, keys: Iterable[CountKey], delta: int = 1) -> No
     Keys are applied in sorted order, so two transactions that touch the same counters lock
     them in the same order and cannot deadlock on them.
     """
-    table = DailyCount.__table__
+    table = DAILY_COUNTS
     insert = _insert(connection, table)
     for metric, day, channel, label in sorted(set(keys)):
         values = {"metric": metric, "day": day, "channel": channel, "label": label}
@@ -102,7 +102,7 @@ def bump(connection: Connection, keys: Iterable[CountKey], delta: int = 1) -> No
 def count_conversation(connection: Connection, day: date, channel: str,
                        session_id: str) -> None:
     """Count the session's conversation of that day and channel, once."""
-    table = ConversationDay.__table__
+    table = CONVERSATION_DAYS
     key = {"day": day, "channel": channel, "session_id": session_id}
     insert = _insert(connection, table)
     if insert is not None:
@@ -227,11 +227,11 @@ def rebuild(connection: Connection) -> int:
     counted twice (by their listener and by this).
     """
     counts, sessions = _counted(connection)
-    connection.execute(delete(DailyCount.__table__))
-    connection.execute(delete(ConversationDay.__table__))
-    _insert_all(connection, ConversationDay.__table__,
+    connection.execute(delete(DAILY_COUNTS))
+    connection.execute(delete(CONVERSATION_DAYS))
+    _insert_all(connection, CONVERSATION_DAYS,
                 ({"day": d, "channel": c, "session_id": s} for d, c, s in sorted(sessions)))
-    _insert_all(connection, DailyCount.__table__,
+    _insert_all(connection, DAILY_COUNTS,
                 ({"metric": m, "day": d, "channel": c, "label": label, "value": n}
                  for (m, d, c, label), n in sorted(counts.items())))
     return len(counts)
