@@ -12,7 +12,6 @@ list's full collection) and after (the rollups; the newest open items only).
 from __future__ import annotations
 
 import random
-import secrets
 import statistics
 import tempfile
 import time
@@ -31,6 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bench.databases import BENCH_POSTGRES_URL, postgres_schema
 from hotline.conversations.models import ChatTurn
 from hotline.db import Base, init_schema, make_engine, make_session_factory
 from hotline.problems.clustering import cluster
@@ -44,7 +44,6 @@ from hotline.reports.rollups import rebuild
 from hotline.tickets.deadlines import BEIJING
 from hotline.tickets.models import AnswerVote, Rating
 
-POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 CHANNELS = (("web", 60), ("wechat", 25), ("ehuiban", 10), ("phone", 5))
 OUTCOMES = (("answered", 62), ("declined", 12), ("referred", 8), ("smalltalk", 6),
             ("liaison", 5), ("handoff", 3), ("status", 2), ("dialogue", 2))
@@ -176,24 +175,16 @@ def _database(kind: str, folder: Path) -> Iterator[Engine | None]:
         yield engine
         engine.dispose()
         return
-    admin = sa.create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
-    schema = f"dxe_bench_{secrets.token_hex(4)}"
-    try:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    except sa.exc.OperationalError:
-        admin.dispose()
-        yield None
-        return
-    engine = make_engine(f"{POSTGRES_URL}?options=-csearch_path%3D{schema}")
-    try:
-        init_schema(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema() as url:
+        if url is None:
+            yield None
+            return
+        engine = make_engine(url)
+        try:
+            init_schema(engine)
+            yield engine
+        finally:
+            engine.dispose()
 
 
 def _ratio(before: float, after: float) -> str:
@@ -263,7 +254,7 @@ def bench_aggregates(turns: int = 1_000_000, repeat: int = 3) -> list[str]:
         for kind in ("sqlite", "postgresql"):
             with _database(kind, Path(tmp)) as engine:
                 if engine is None:
-                    lines.append(f"{kind}: not reachable at {POSTGRES_URL}, skipped")
+                    lines.append(f"{kind}: not reachable at {BENCH_POSTGRES_URL}, skipped")
                     continue
                 lines.append(f"{kind}:")
                 lines.extend(_bench_one(engine, rows, end, repeat))

@@ -19,8 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,7 @@ import yaml
 from api.dialogue.rasa_jwt import mint_token
 from api.supervisor import dialogue_stack, free_port
 from bench.aggregates import bench_aggregates
+from bench.databases import postgres_schema
 from hotline.settings import PROJECT_ROOT, get_settings
 from knowledge.chunking import split_sentences
 from knowledge.corpus import load_knowledge_base
@@ -225,32 +225,6 @@ def bench_chat(queries: list[str], tmp: Path) -> list[str]:
 
 
 # --- replicas: 1 vs 2 app processes under load ------------------------------------------------
-BENCH_POSTGRES_URL = os.environ.get("DXE_BENCH_POSTGRES_URL",
-                                    "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-
-
-@contextmanager
-def _postgres_schema() -> Iterator[str | None]:
-    """A throwaway schema on the local PostgreSQL (the replicas' shared database), or None."""
-    import sqlalchemy as sa
-
-    admin = sa.create_engine(BENCH_POSTGRES_URL, connect_args={"connect_timeout": 3})
-    schema = f"dxe_bench_{secrets.token_hex(4)}"
-    try:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    except sa.exc.OperationalError:
-        admin.dispose()
-        yield None
-        return
-    try:
-        yield f"{BENCH_POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
 def bench_replicas(questions: list[str], tmp: Path, clients: int = 16, seconds: float = 10.0,
                    rate: float = 40.0) -> list[str]:
     """Capacity (closed loop) and latency at a fixed rate (open loop) of 1 and 2 app
@@ -262,7 +236,7 @@ def bench_replicas(questions: list[str], tmp: Path, clients: int = 16, seconds: 
             f"for {seconds:.0f} s, then {rate:.0f} turns/s offered for {seconds:.0f} s:",
             f"{'replicas':>8} {'turns/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'errors':>6}   "
             f"{'open p50':>8} {'p95 ms':>7} {'errors':>6}"]
-    with _postgres_schema() as database_url:
+    with postgres_schema() as database_url:
         if database_url is None:
             return rows + ["  (no PostgreSQL on 127.0.0.1:5432: skipped)"]
         env = {**os.environ, "DXE_DATABASE_URL": database_url, "DXE_RASA_URL": "",
