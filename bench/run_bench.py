@@ -549,9 +549,12 @@ def main(argv: list[str] | None = None) -> int:
                              "turns (full scan vs daily rollups)")
     parser.add_argument("--aggregate-turns", type=int, default=1_000_000,
                         help="logged turns generated for --only-aggregates")
+    parser.add_argument("--aggregate-repeat", type=int, default=1,
+                        help="requests timed per case for --only-aggregates (the median)")
     args = parser.parse_args(argv)
     if args.only_aggregates:
-        print("\n".join(bench_aggregates(args.aggregate_turns)))
+        for line in bench_aggregates(args.aggregate_turns, args.aggregate_repeat):
+            print(line, flush=True)
         return 0
     if args.profile:
         with tempfile.TemporaryDirectory() as tmp:
