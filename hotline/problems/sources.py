@@ -6,7 +6,7 @@ stable key, so a resolution recorded against the key outlives any regrouping.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -67,7 +67,7 @@ def collect(session: Session, now: datetime, since: datetime | None = None) -> l
     items: list[ProblemItem] = []
     for source in _sources(session):
         query = source.query if since is None else source.query.where(source.at >= since)
-        items.extend(item for row in session.execute(query) if (item := source.item(row)))
+        items.extend(item for item in source.items(session.execute(query).all()) if item)
     items.extend(_overdue(session, now, since))
     return sorted(items, key=lambda item: (item.occurred_at, item.key))
 
@@ -122,27 +122,33 @@ def count_open(session: Session, now: datetime) -> dict[str, int]:
 
 @dataclass(frozen=True, slots=True)
 class _Source:
-    """One table's problem rows: the query, its time and id columns, the item of a row."""
+    """One table's problem rows: the query (columns, not ORM objects: cheaper to read), its
+    time and id columns, and the items of a page of rows (None for a row that is none)."""
 
     prefix: str  # the key's prefix: turn | vote | rating
     query: Select[*tuple[Any, ...]]
     at: InstrumentedAttribute[datetime]
     id: InstrumentedAttribute[int]
-    item: Callable[[AnyRow], ProblemItem | None]
+    items: Callable[[Sequence[AnyRow]], list[ProblemItem | None]]
 
 
 def _sources(session: Session) -> list[_Source]:
-    declined = select(ChatTurn).where(ChatTurn.outcome == "declined")
-    fallback = select(ChatTurn).where(ChatTurn.intent == FALLBACK_INTENT,
-                                      ChatTurn.outcome.not_in(REPLIED))
-    votes = (select(AnswerVote, ChatTurn).join(ChatTurn, ChatTurn.id == AnswerVote.turn_id)
+    turns = select(ChatTurn.id, ChatTurn.session_id, ChatTurn.text, ChatTurn.intent,
+                   ChatTurn.outcome, ChatTurn.created_at)
+    declined = turns.where(ChatTurn.outcome == "declined")
+    fallback = turns.where(ChatTurn.intent == FALLBACK_INTENT, ChatTurn.outcome.not_in(REPLIED))
+    votes = (select(AnswerVote.id, AnswerVote.session_id, AnswerVote.created_at, ChatTurn.text,
+                    ChatTurn.top_section)
+             .join(ChatTurn, ChatTurn.id == AnswerVote.turn_id)
              .where(AnswerVote.helpful.is_(False)))
-    ratings = select(Rating).where(Rating.level <= POOR_AT_MOST)
-    return [_Source("turn", declined, ChatTurn.created_at, ChatTurn.id, _turn_item),
-            _Source("turn", fallback, ChatTurn.created_at, ChatTurn.id, _turn_item),
-            _Source("vote", votes, AnswerVote.created_at, AnswerVote.id, _vote_item),
+    ratings = select(Rating.id, Rating.subject, Rating.session_id, Rating.ticket_id,
+                     Rating.channel, Rating.level, Rating.comment, Rating.created_at).where(
+        Rating.level <= POOR_AT_MOST)
+    return [_Source("turn", declined, ChatTurn.created_at, ChatTurn.id, _turn_items),
+            _Source("turn", fallback, ChatTurn.created_at, ChatTurn.id, _turn_items),
+            _Source("vote", votes, AnswerVote.created_at, AnswerVote.id, _vote_items),
             _Source("rating", ratings, Rating.created_at, Rating.id,
-                    lambda row: _rating_item(session, row[0]))]
+                    lambda rows: _rating_items(session, rows))]
 
 
 def _newest(session: Session, source: _Source, limit: int, page: int) -> list[ProblemItem]:
@@ -156,14 +162,11 @@ def _newest(session: Session, source: _Source, limit: int, page: int) -> list[Pr
         paged = query if after is None else query.where(or_(
             source.at < after[0], and_(source.at == after[0], source.id < after[1])))
         rows = session.execute(paged).all()
-        for row in rows:
-            if (item := source.item(row)) is not None and len(items) < limit:
-                items.append(item)
+        items.extend(item for item in source.items(rows) if item is not None)
         if len(rows) < page:
             break
-        last: Any = rows[-1][0]
-        after = (last.created_at, last.id)
-    return items
+        after = (rows[-1].created_at, rows[-1].id)
+    return items[:limit]
 
 
 def _resolved_among(session: Session, keys: list[str]) -> set[str]:
@@ -179,44 +182,46 @@ def _clip(text: str) -> str:
     return text if len(text) <= TEXT_LIMIT else text[:TEXT_LIMIT - 1] + "…"
 
 
-def _turn_item(row: AnyRow) -> ProblemItem | None:
-    turn: ChatTurn = row[0]
-    kind = problem_kind(turn.intent, turn.outcome, turn.text)
-    if kind is None:
-        return None
-    return ProblemItem(f"turn:{turn.id}", ProblemKind(kind), _clip(turn.text), turn.created_at,
-                       session_id=turn.session_id)
+def _turn_items(rows: Sequence[AnyRow]) -> list[ProblemItem | None]:
+    return [ProblemItem(f"turn:{row.id}", ProblemKind(kind), _clip(row.text), row.created_at,
+                        session_id=row.session_id)
+            if (kind := problem_kind(row.intent, row.outcome, row.text)) else None
+            for row in rows]
 
 
-def _vote_item(row: AnyRow) -> ProblemItem:
-    vote: AnswerVote = row[0]
-    turn: ChatTurn = row[1]
-    cited = f"，引用：{turn.top_section}" if turn.top_section else ""
-    return ProblemItem(f"vote:{vote.id}", ProblemKind.NOT_HELPFUL, _clip(turn.text),
-                       vote.created_at, session_id=vote.session_id,
-                       detail=f"企业认为回答没有帮助{cited}")
+def _vote_items(rows: Sequence[AnyRow]) -> list[ProblemItem | None]:
+    return [ProblemItem(f"vote:{row.id}", ProblemKind.NOT_HELPFUL, _clip(row.text),
+                        row.created_at, session_id=row.session_id,
+                        detail="企业认为回答没有帮助" +
+                        (f"，引用：{row.top_section}" if row.top_section else ""))
+            for row in rows]
 
 
-def _rating_item(session: Session, rating: Rating) -> ProblemItem:
-    text = rating.comment.strip() or _rated_text(session, rating)
-    return ProblemItem(f"rating:{rating.id}", ProblemKind.POOR_RATING, _clip(text),
-                       rating.created_at, session_id=rating.session_id,
-                       ticket_id=rating.ticket_id,
-                       detail=f"评价：{RATING_LABELS.get(rating.level, rating.level)}")
+def _rating_items(session: Session, rows: Sequence[AnyRow]) -> list[ProblemItem | None]:
+    rated = _rated_texts(session, [row for row in rows if not row.comment.strip()])
+    return [ProblemItem(f"rating:{row.id}", ProblemKind.POOR_RATING,
+                        _clip(row.comment.strip() or rated[row.id]), row.created_at,
+                        session_id=row.session_id, ticket_id=row.ticket_id,
+                        detail=f"评价：{RATING_LABELS.get(row.level, row.level)}")
+            for row in rows]
 
 
-def _rated_text(session: Session, rating: Rating) -> str:
-    """Without a comment: the ticket's question, or the last question of the conversation."""
-    if rating.ticket_id:
-        ticket = session.get(Ticket, rating.ticket_id)
-        if ticket is not None:
-            return ticket.question
-    if rating.subject.startswith("chat:"):
-        turn_id = rating.subject.rsplit(":", 1)[-1]
-        turn = session.get(ChatTurn, int(turn_id)) if turn_id.isdigit() else None
-        if turn is not None:
-            return turn.text
-    return "（未留评价意见）"
+def _rated_texts(session: Session, rows: Sequence[AnyRow]) -> dict[int, str]:
+    """Ratings without a comment: the ticket's question, or the last question of the
+    conversation (two queries for the page)."""
+    ticket_ids = {row.ticket_id for row in rows if row.ticket_id}
+    turn_ids = {int(part) for row in rows if row.subject.startswith("chat:")
+                and (part := row.subject.rsplit(":", 1)[-1]).isdigit()}
+    questions = dict(session.execute(select(Ticket.id, Ticket.question).where(
+        Ticket.id.in_(ticket_ids))).tuples().all()) if ticket_ids else {}
+    texts = dict(session.execute(select(ChatTurn.id, ChatTurn.text).where(
+        ChatTurn.id.in_(turn_ids))).tuples().all()) if turn_ids else {}
+    out = {}
+    for row in rows:
+        turn_id = row.subject.rsplit(":", 1)[-1] if row.subject.startswith("chat:") else ""
+        out[row.id] = questions.get(row.ticket_id) or (
+            texts.get(int(turn_id)) if turn_id.isdigit() else None) or "（未留评价意见）"
+    return out
 
 
 def _overdue(session: Session, now: datetime, since: datetime | None) -> list[ProblemItem]:
