@@ -20,8 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,8 @@ import yaml
 
 from api.dialogue.rasa_jwt import mint_token
 from api.supervisor import dialogue_stack, free_port
+from bench.aggregates import bench_aggregates
+from bench.databases import BENCH_REDIS_URL, postgres_database, postgres_schema
 from hotline.settings import PROJECT_ROOT, get_settings
 from knowledge.chunking import split_sentences
 from knowledge.corpus import load_knowledge_base
@@ -225,32 +226,6 @@ def bench_chat(queries: list[str], tmp: Path) -> list[str]:
 
 
 # --- replicas: 1 vs 2 app processes under load ------------------------------------------------
-BENCH_POSTGRES_URL = os.environ.get("DXE_BENCH_POSTGRES_URL",
-                                    "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-
-
-@contextmanager
-def _postgres_schema() -> Iterator[str | None]:
-    """A throwaway schema on the local PostgreSQL (the replicas' shared database), or None."""
-    import sqlalchemy as sa
-
-    admin = sa.create_engine(BENCH_POSTGRES_URL, connect_args={"connect_timeout": 3})
-    schema = f"dxe_bench_{secrets.token_hex(4)}"
-    try:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    except sa.exc.OperationalError:
-        admin.dispose()
-        yield None
-        return
-    try:
-        yield f"{BENCH_POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
 def bench_replicas(questions: list[str], tmp: Path, clients: int = 16, seconds: float = 10.0,
                    rate: float = 40.0) -> list[str]:
     """Capacity (closed loop) and latency at a fixed rate (open loop) of 1 and 2 app
@@ -262,7 +237,7 @@ def bench_replicas(questions: list[str], tmp: Path, clients: int = 16, seconds: 
             f"for {seconds:.0f} s, then {rate:.0f} turns/s offered for {seconds:.0f} s:",
             f"{'replicas':>8} {'turns/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'errors':>6}   "
             f"{'open p50':>8} {'p95 ms':>7} {'errors':>6}"]
-    with _postgres_schema() as database_url:
+    with postgres_schema() as database_url:
         if database_url is None:
             return rows + ["  (no PostgreSQL on 127.0.0.1:5432: skipped)"]
         env = {**os.environ, "DXE_DATABASE_URL": database_url, "DXE_RASA_URL": "",
@@ -608,34 +583,6 @@ def bench_stack_load(questions: list[str], tmp: Path, clients: int = 16,
     return rows
 
 
-BENCH_REDIS_URL = os.environ.get("DXE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-@contextmanager
-def _postgres_database() -> Iterator[str | None]:
-    """A throwaway database on the local PostgreSQL (Rasa's tracker store wants a database,
-    not a schema), or None when there is no server."""
-    import sqlalchemy as sa
-
-    admin = sa.create_engine(BENCH_POSTGRES_URL, isolation_level="AUTOCOMMIT",
-                             connect_args={"connect_timeout": 3})
-    name = f"dxe_bench_rasa_{secrets.token_hex(4)}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    except sa.exc.OperationalError:
-        admin.dispose()
-        yield None
-        return
-    try:
-        yield sa.engine.make_url(BENCH_POSTGRES_URL).set(database=name).render_as_string(
-            hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def bench_rasa_replicas(questions: list[str], tmp: Path, clients: int = 16,
                         seconds: float = 10.0) -> list[str]:
     """Capacity of the whole stack with 1 and 2 Rasa processes sharing their conversations
@@ -648,7 +595,7 @@ def bench_rasa_replicas(questions: list[str], tmp: Path, clients: int = 16,
             f"{'Rasa':>5} {'turns/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'errors':>6}"
             "   (a turn answered without Rasa counts as an error)"]
     capacity: dict[int, float] = {}
-    with _postgres_database() as tracker:
+    with postgres_database() as tracker:
         if tracker is None:
             return rows + ["  (no PostgreSQL on 127.0.0.1:5432: skipped)"]
         for count in (1, 2):
@@ -695,7 +642,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="run only the retrieval-at-scale table (flat vs HNSW)")
     parser.add_argument("--only-query-embedding", action="store_true",
                         help="run only the query-embedding table (torch vs onnx)")
+    parser.add_argument("--only-aggregates", action="store_true",
+                        help="run only the dashboard / problem-list table at many logged "
+                             "turns (full scan vs daily rollups)")
+    parser.add_argument("--aggregate-turns", type=int, default=1_000_000,
+                        help="logged turns generated for --only-aggregates")
+    parser.add_argument("--aggregate-repeat", type=int, default=1,
+                        help="requests timed per case for --only-aggregates (the median)")
     args = parser.parse_args(argv)
+    if args.only_aggregates:
+        for line in bench_aggregates(args.aggregate_turns, args.aggregate_repeat):
+            print(line, flush=True)
+        return 0
     if args.profile:
         with tempfile.TemporaryDirectory() as tmp:
             print("\n".join(bench_profile(_load_questions(), Path(tmp))))

@@ -189,6 +189,7 @@ MODEL_MODULES = ("hotline.conversations.models", "hotline.tickets.models",
                  "hotline.security.models", "hotline.audit.models", "hotline.library.models",
                  "hotline.directory.models", "hotline.appointments.models",
                  "hotline.registries.models",
+                 "hotline.reports.rollups",  # the daily counts' tables and their listeners
                  "api.channels.wechat.models")  # the WeChat channel's own tables
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 

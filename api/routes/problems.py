@@ -95,9 +95,14 @@ async def read_problems(problems: ProblemsDep, staff: Reader,
                             "since 需要带时区，例如 2026-11-01T00:00:00+08:00 / "
                             "since needs a time zone")
     groups = await run_in_threadpool(problems.groups, status_, since)
-    return {"data": [group_view(g, items) for g in groups], "count": len(groups),
+    body = {"data": [group_view(g, items) for g in groups], "count": len(groups),
             "items": sum(g.size for g in groups), "status": status_,
             "clustered": problems.embedder() is not None, "threshold": problems.threshold}
+    if status_ == "open":  # the list groups the newest max_items; these are all of them
+        by_kind = await run_in_threadpool(problems.open_counts)
+        body |= {"open_total": sum(by_kind.values()), "open_by_kind": by_kind,
+                 "max_items": problems.max_items}
+    return body
 
 
 @router.post("/{group_id}/resolve")

@@ -27,14 +27,13 @@ from hotline.problems.clustering import (
     group_exact,
 )
 from hotline.problems.models import ProblemResolution
-from hotline.problems.sources import ProblemItem, ProblemKind, collect
+from hotline.problems.sources import ProblemItem, ProblemKind, collect_open, count_open
 from hotline.problems.vectors import VectorCache
 from retrieval.embedder import Embedder
 
 Status = Literal["open", "resolved"]
 EmbedderSource = Embedder | Callable[[], Embedder | None] | None
 SynonymSource = Mapping[str, str] | Callable[[], Mapping[str, str]] | None
-_KEY_BATCH = 500
 
 
 class ProblemNotFound(LookupError):
@@ -113,12 +112,15 @@ class ProblemList:
         return source()
 
     def open_items(self) -> list[ProblemItem]:
-        """Open (unresolved) items, oldest first; the newest ``max_items`` when there are more."""
+        """Open (unresolved) items, oldest first; the newest ``max_items`` when there are more
+        (bounded work and memory whatever the history's length: :func:`collect_open`)."""
         with self._sessions() as session:
-            items = collect(session, self.clock())
-            resolved = self._resolved_among(session, [item.key for item in items])
-        open_items = [item for item in items if item.key not in resolved]
-        return open_items[-self.max_items:]
+            return collect_open(session, self.clock(), self.max_items)
+
+    def open_counts(self) -> dict[str, int]:
+        """Every open item per kind, however many the list shows (:func:`count_open`)."""
+        with self._sessions() as session:
+            return count_open(session, self.clock())
 
     def groups(self, status: Status = "open", since: datetime | None = None
                ) -> list[ProblemGroup]:
@@ -251,11 +253,3 @@ class ProblemList:
         with self._sessions() as session:
             return session.scalar(select(ProblemResolution.id)
                                   .where(ProblemResolution.item_key == key)) is not None
-
-    @staticmethod
-    def _resolved_among(session: Session, keys: list[str]) -> set[str]:
-        resolved: set[str] = set()
-        for start in range(0, len(keys), _KEY_BATCH):
-            resolved.update(session.scalars(select(ProblemResolution.item_key).where(
-                ProblemResolution.item_key.in_(keys[start:start + _KEY_BATCH]))))
-        return resolved

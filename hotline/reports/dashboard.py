@@ -1,8 +1,9 @@
 """The dashboard's statistics over a period of Beijing calendar days.
 
-Read from the tables as they are: ``chat_turns`` (one row per message, with the outcome the
-assistant decided), ``answer_votes`` (helpful / not helpful), ``ratings`` (好差评, five
-levels) and ``tickets`` (with the contact and solution deadlines computed in working days
+Turns (one row per message, with the outcome the assistant decided), answer votes (helpful
+/ not helpful) and ratings (好差评, five levels) are counted from their daily rollups
+(:mod:`hotline.reports.rollups`, read by :mod:`hotline.reports.counts`); ``tickets`` are read
+as they are (with the contact and solution deadlines computed in working days
 when each was opened, :mod:`hotline.tickets.deadlines`). Every table is a
 :class:`~hotline.reports.tables.Table`, exported to CSV as it is shown.
 """
@@ -12,23 +13,25 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload, sessionmaker
 
-from hotline.conversations.models import ChatTurn
 from hotline.db import read_sessions
+from hotline.reports.counts import CountSource, PeriodCounts, rollup_counts
+from hotline.reports.period import DEFAULT_DAYS, MAX_DAYS, Period, PeriodError, beijing_day
 from hotline.reports.tables import Table
 from hotline.tickets.deadlines import BEIJING
 from hotline.tickets.lifecycle import OPEN_STATUSES, STATUS_LABELS
-from hotline.tickets.models import AnswerVote, Rating, Ticket
+from hotline.tickets.models import Ticket
 from hotline.tickets.ratings import RATING_LABELS
 from hotline.tickets.service import is_overdue
 
-MAX_DAYS = 366
-DEFAULT_DAYS = 30
+__all__ = ["DEFAULT_DAYS", "MAX_DAYS", "TABLE_NAMES", "Dashboard", "DashboardReports", "Period",
+           "PeriodError", "beijing_day"]
+
 QUESTION_SNIPPET = 80
 # The knowledge base's three decisions: the answer / decline / referral rates share them.
 DECISIONS = ("answered", "declined", "referred")
@@ -36,45 +39,6 @@ NO_DISTRICT = "未定区"
 CHANNEL_LABELS = {"web": "网页", "ehuiban": "鄂汇办", "wechat": "微信", "phone": "电话",
                   "counter": "窗口"}
 TABLE_NAMES = ("conversations", "rates", "votes", "ratings", "districts", "deadlines", "overdue")
-
-
-class PeriodError(ValueError):
-    """A period that is empty, reversed or too long."""
-
-
-@dataclass(frozen=True, slots=True)
-class Period:
-    """Beijing calendar days from ``start`` to ``end``, both included."""
-
-    start: date
-    end: date
-
-    def __post_init__(self) -> None:
-        if self.end < self.start:
-            raise PeriodError("结束日期早于开始日期 / the period ends before it starts")
-        if (self.end - self.start).days + 1 > MAX_DAYS:
-            raise PeriodError(f"日期范围最长 {MAX_DAYS} 天 / at most {MAX_DAYS} days")
-
-    @classmethod
-    def ending(cls, today: date, days: int = DEFAULT_DAYS) -> Period:
-        """The ``days`` days up to and including ``today``."""
-        return cls(today - timedelta(days=days - 1), today)
-
-    @property
-    def days(self) -> list[date]:
-        """Every day of the period, in order."""
-        return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
-
-    def bounds(self) -> tuple[datetime, datetime]:
-        """[first instant, instant after the last day) in UTC."""
-        first = datetime.combine(self.start, time(), BEIJING)
-        after = datetime.combine(self.end + timedelta(days=1), time(), BEIJING)
-        return first.astimezone(UTC), after.astimezone(UTC)
-
-
-def beijing_day(moment: datetime) -> date:
-    """The Beijing calendar day of a UTC instant."""
-    return moment.astimezone(BEIJING).date()
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -101,31 +65,29 @@ class Dashboard:
                 "tables": {name: table.as_json() for name, table in self.tables.items()}}
 
 
-def conversations_table(turns: Iterable[ChatTurn]) -> Table:
+def conversations_table(counts: PeriodCounts) -> Table:
     """Conversations (distinct sessions) and messages per day and channel."""
-    sessions: dict[tuple[date, str], set[str]] = defaultdict(set)
     messages: Counter[tuple[date, str]] = Counter()
-    for turn in turns:
-        key = (beijing_day(turn.created_at), turn.channel)
-        sessions[key].add(turn.session_id)
-        messages[key] += 1
+    for (day, channel, _outcome), number in counts.turns.items():
+        messages[(day, channel)] += number
     rows = [{"day": day.isoformat(), "channel": CHANNEL_LABELS.get(channel, channel),
-             "conversations": len(sessions[(day, channel)]),
-             "messages": messages[(day, channel)]} for day, channel in sorted(messages)]
+             "conversations": counts.conversations[(day, channel)],
+             "messages": messages[(day, channel)]}
+            for day, channel in sorted(key for key, number in messages.items() if number)]
     return Table("conversations", "每日会话量（按渠道）",
                  (("day", "日期"), ("channel", "渠道"), ("conversations", "会话数"),
                   ("messages", "消息数")), rows)
 
 
-def rates_table(turns: Iterable[ChatTurn], period: Period) -> Table:
+def rates_table(counts: PeriodCounts, period: Period) -> Table:
     """Per day: the knowledge base's decisions and the answer / decline / referral rates
     (each decision's share of the three)."""
-    counts: dict[date, Counter[str]] = defaultdict(Counter)
-    for turn in turns:
-        counts[beijing_day(turn.created_at)][turn.outcome] += 1
+    by_day: dict[date, Counter[str]] = defaultdict(Counter)
+    for (day, _channel, outcome), number in counts.turns.items():
+        by_day[day][outcome] += number
     rows = []
     for day in period.days:
-        day_counts = counts.get(day, Counter())
+        day_counts = by_day.get(day, Counter())
         decided = sum(day_counts[d] for d in DECISIONS)
         rows.append({"day": day.isoformat(), "messages": sum(day_counts.values()),
                      **{d: day_counts[d] for d in DECISIONS},
@@ -140,23 +102,21 @@ def rates_table(turns: Iterable[ChatTurn], period: Period) -> Table:
                   ("referral_rate", "转介率")), rows)
 
 
-def votes_table(votes: Iterable[AnswerVote], period: Period) -> Table:
+def votes_table(counts: PeriodCounts, period: Period) -> Table:
     """Per day: helpful and not-helpful votes on answers."""
-    helpful: Counter[date] = Counter()
-    unhelpful: Counter[date] = Counter()
-    for vote in votes:
-        (helpful if vote.helpful else unhelpful)[beijing_day(vote.created_at)] += 1
-    rows = [{"day": day.isoformat(), "helpful": helpful[day], "not_helpful": unhelpful[day],
-             "helpful_rate": _rate(helpful[day], helpful[day] + unhelpful[day])}
-            for day in period.days]
+    rows = []
+    for day in period.days:
+        helpful, unhelpful = counts.votes[(day, True)], counts.votes[(day, False)]
+        rows.append({"day": day.isoformat(), "helpful": helpful, "not_helpful": unhelpful,
+                     "helpful_rate": _rate(helpful, helpful + unhelpful)})
     return Table("votes", "答案有用 / 没用（按日）",
                  (("day", "日期"), ("helpful", "有用"), ("not_helpful", "没用"),
                   ("helpful_rate", "有用率")), rows)
 
 
-def ratings_table(ratings: Iterable[Rating]) -> Table:
+def ratings_table(counts: PeriodCounts) -> Table:
     """好差评: how many ratings of each of the five levels."""
-    levels = Counter(rating.level for rating in ratings)
+    levels = counts.ratings
     total = sum(levels.values())
     rows = [{"level": level, "label": label, "count": levels[level],
              "share": _rate(levels[level], total)} for level, label in RATING_LABELS.items()]
@@ -262,28 +222,31 @@ def _summary(tables: dict[str, Table]) -> dict[str, Any]:
 
 
 class DashboardReports:
-    """Builds the dashboard from the database (read-only sessions)."""
+    """Builds the dashboard from the database (read-only sessions).
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    Turns, votes and ratings come from ``counts`` (the daily rollups by default, a few rows
+    per day; :func:`~hotline.reports.counts.scan_counts` reads every row instead); tickets
+    are read as they are (those opened in the period and those still open: their deadlines
+    and overdue state depend on ``now``).
+    """
+
+    def __init__(self, sessions: sessionmaker[Session],
+                 counts: CountSource = rollup_counts) -> None:
         self._reads = read_sessions(sessions)
+        self._counts = counts
 
     def build(self, period: Period, now: datetime) -> Dashboard:
         """Every table of the period; ``overdue`` is as of ``now``, whatever the period."""
         first, after = period.bounds()
         with self._reads() as session:
-            turns = session.scalars(select(ChatTurn).where(
-                ChatTurn.created_at >= first, ChatTurn.created_at < after)).all()
-            votes = session.scalars(select(AnswerVote).where(
-                AnswerVote.created_at >= first, AnswerVote.created_at < after)).all()
-            ratings = session.scalars(select(Rating).where(
-                Rating.created_at >= first, Rating.created_at < after)).all()
+            counts = self._counts(session, period)
             tickets = select(Ticket).options(lazyload(Ticket.events))  # no history needed
             opened = session.scalars(tickets.where(
                 Ticket.created_at >= first, Ticket.created_at < after)).all()
             still_open = session.scalars(tickets.where(
                 Ticket.status.in_(list(OPEN_STATUSES)))).all()
-        tables = [conversations_table(turns), rates_table(turns, period),
-                  votes_table(votes, period), ratings_table(ratings),
+        tables = [conversations_table(counts), rates_table(counts, period),
+                  votes_table(counts, period), ratings_table(counts),
                   districts_table(opened, now), deadlines_table(opened, now),
                   overdue_table(still_open, now)]
         by_name = {table.name: table for table in tables}

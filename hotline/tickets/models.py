@@ -44,7 +44,7 @@ class Ticket(Base):
     owner: Mapped[str] = mapped_column(String(64), index=True)  # current owner
     owner_role: Mapped[str] = mapped_column(String(16))  # hotline | liaison | leader | staff
     status: Mapped[str] = mapped_column(String(16), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     contact_due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
@@ -89,7 +89,7 @@ class Rating(Base):
     channel: Mapped[str] = mapped_column(String(16))
     level: Mapped[int] = mapped_column(Integer)  # 5 非常满意 … 1 非常不满意
     comment: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
 
 class Rectification(Base):
@@ -130,7 +130,7 @@ class AnswerVote(Base):
     turn_id: Mapped[int] = mapped_column(ForeignKey(ChatTurn.id), unique=True)
     session_id: Mapped[str] = mapped_column(String(128), index=True)
     helpful: Mapped[bool] = mapped_column(Boolean)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
 
 class TicketLink(Base):

@@ -97,3 +97,29 @@ def test_bad_filters_are_422(client: TestClient, staff_key: str) -> None:
     for query in ("status=closed", "items=0", "since=2026-11-01T00:00:00", "since=yesterday"):
         response = client.get(f"/api/staff/problems?{query}", headers=auth(staff_key))
         assert response.status_code == 422, query
+
+
+def test_the_open_list_says_how_many_open_items_there_are_in_all(
+        client: TestClient, runtime: Runtime, staff_key: str) -> None:
+    def open_counts() -> dict[str, Any]:
+        body = client.get("/api/staff/problems?items=1", headers=auth(staff_key)).json()
+        assert body["max_items"] == 3000 and body["open_total"] >= body["items"]
+        assert body["open_total"] == sum(body["open_by_kind"].values())
+        return dict(body["open_by_kind"])
+
+    before = open_counts()
+    session_id = f"problems-total-{uuid.uuid4().hex}"
+    keys = []
+    for text in ("深海探测装备企业有没有专项贴息", "深海探测装备公司能拿专项贴息吗"):
+        turn_id = runtime.conversation_log.record(
+            session_id=session_id, channel="wechat", text=text, intent="ask_policy",
+            outcome="declined", confidence=None, top_doc_id=None, top_section=None)
+        keys.append(f"turn:{turn_id}")
+    assert open_counts() == {**before, "declined": before["declined"] + 2}
+
+    listed = client.get("/api/staff/problems?items=50", headers=auth(staff_key)).json()
+    group = group_with(listed, keys[0])
+    done = client.post(f"/api/staff/problems/{group['id']}/resolve", headers=auth(staff_key),
+                       json={"resolution": "已转介：请咨询市经信局", "item_keys": [keys[0]]})
+    assert done.status_code == 200
+    assert open_counts() == {**before, "declined": before["declined"] + 1}
