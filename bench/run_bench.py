@@ -290,12 +290,13 @@ PROFILE_PARTS = {  # label → a frame that marks the part in py-spy's collapsed
 RASA_PROFILE_SVG = PROJECT_ROOT / "docs" / "profile-rasa-turn.svg"
 RASA_PROFILE_PARTS = {  # label → a regex on py-spy's frames "function (path:line)"
     "NLU (the whole parse)": r"parse_message \([^)]*rasa/core/processor\.py",
-    "  e5 dense features (onnxruntime)": r"bot/components/e5_featurizer\.py",
+    "  e5 dense features (onnxruntime)": r"e5_featurizer\.py",
     "  DIET intent classifier (TensorFlow)": r"rasa/nlu/classifiers/diet_classifier\.py",
     "  CRF entities": r"crf_entity_extractor\.py",
     "policies (predicting the next action)": r"predict_next_with_tracker_if_should \(",
     "tracker store (load + save)": r"rasa/core/tracker_store\.py",
     "our action server call": r"run \([^)]*rasa/core/actions/action\.py",
+    "  checking its response (jsonschema)": r"_validate_action_result \(",
     "lock store": r"rasa/core/lock_store\.py",
 }
 

@@ -121,8 +121,42 @@ def missing_model(paths: list[str]) -> list[str]:
     return errors
 
 
+def action_validation(responses: list[dict]) -> dict:  # type: ignore[type-arg]
+    """Each action server response judged by Rasa's own validation and by bot.action_validation
+    (the verdict and the error message), and how often the schema was checked meanwhile."""
+    from jsonschema.validators import validator_for
+    from rasa.core.actions.action import RemoteAction
+
+    from bot import action_validation
+
+    def verdicts(action: RemoteAction) -> list[list]:  # type: ignore[type-arg]
+        out = []
+        for response in responses:
+            try:
+                out.append([action._validate_action_result(response), ""])
+            except Exception as exc:  # noqa: BLE001 - reported to the test
+                out.append([False, f"{type(exc).__name__}: {getattr(exc, 'message', exc)}"])
+        return out
+
+    action = RemoteAction("action_probe", None)
+    rasas = verdicts(action)
+    action_validation.install()
+    validator_class = validator_for(RemoteAction.action_response_format_spec())
+    checks = {"n": 0}
+    original_check = validator_class.check_schema
+
+    def counting_check(schema):  # type: ignore[no-untyped-def]
+        checks["n"] += 1
+        return original_check(schema)
+
+    validator_class.check_schema = counting_check  # type: ignore[method-assign]
+    ours = verdicts(action)
+    validator_class.check_schema = original_check  # type: ignore[method-assign]
+    return {"rasa": rasas, "ours": ours, "schema_checks": checks["n"]}
+
+
 if __name__ == "__main__":
     command, payload = sys.argv[1], json.loads(sys.argv[2])
-    result = {"normalize": normalize, "featurize": featurize,
-              "missing_model": missing_model}[command](payload)
+    result = {"normalize": normalize, "featurize": featurize, "missing_model": missing_model,
+              "action_validation": action_validation}[command](payload)
     print("RESULT " + json.dumps(result, ensure_ascii=False))

@@ -138,3 +138,24 @@ def test_featurizer_without_the_model_says_to_run_make_setup(tmp_path: Path) -> 
     (error,) = probe("missing_model", [str(tmp_path / "no-such-export")])
     assert error.startswith("E5ModelMissingError")
     assert "make setup" in error and str(tmp_path / "no-such-export") in error
+
+
+def test_action_responses_are_judged_as_rasa_judges_them_without_rechecking_the_schema(
+        ) -> None:
+    """bot/action_validation.py (installed by bot/serve.py): same verdicts and messages as
+    Rasa's per-call jsonschema.validate, and the schema is not checked again per response."""
+    responses: list[Any] = [
+        {"events": [], "responses": []},
+        {"events": [{"event": "slot", "name": "district", "value": "江夏区"}],
+         "responses": [{"text": "好的", "buttons": [{"title": "是", "payload": "/affirm"}]},
+                       {"custom": {"dxe": {"answer": {"citations": []}}}}]},
+        {"events": [{"event": "not-an-event"}], "responses": []},
+        {"events": "none", "responses": []},
+        {"events": [{"name": "x"}], "responses": [{"text": "缺少 event 字段"}]},
+    ]
+    result = probe("action_validation", responses)
+    assert result["ours"] == result["rasa"]
+    assert [ok for ok, _message in result["rasa"]] == [True, True, False, False, False]
+    assert all("Failed to validate Action server response" in message
+               for ok, message in result["ours"] if not ok)
+    assert result["schema_checks"] == 0
