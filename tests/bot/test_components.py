@@ -153,7 +153,7 @@ def test_action_responses_are_judged_as_rasa_judges_them_without_rechecking_the_
         {"events": "none", "responses": []},
         {"events": [{"name": "x"}], "responses": [{"text": "缺少 event 字段"}]},
     ]
-    result = probe("action_validation", responses)
+    result: dict[str, Any] = probe("action_validation", responses)  # type: ignore[assignment]
     assert result["ours"] == result["rasa"]
     assert [ok for ok, _message in result["rasa"]] == [True, True, False, False, False]
     assert all("Failed to validate Action server response" in message
