@@ -5,7 +5,8 @@
 - ``triage`` (待分派): new tickets nobody owns yet (the hotline's triage queue);
 - ``overdue`` (已超期): open tickets past their contact or solution deadline;
 - ``rating`` (待评价): resolved tickets the enterprise has not rated yet;
-- ``open`` (全部在办): every open ticket the viewer may see (the hotline's overview).
+- ``open`` (全部在办): every open ticket the viewer may see (the hotline's overview, newest
+  first; the other queues list the most urgent first).
 
 Every queue is cut to what the viewer may see: a liaison only their district's tickets and
 their own (the same rule as :func:`hotline.security.roles.may_work_on`), so a liaison's

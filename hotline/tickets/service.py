@@ -258,7 +258,10 @@ class TicketService:
         ordered = query.order_by(Ticket.created_at.desc(), Ticket.id)
         if where.queue is not None and where.queue_viewer is not None:
             query = query.where(queue_clause(where.queue, where.queue_viewer, now))
-            ordered = query.order_by(Ticket.due_at, Ticket.id)  # a work queue: most urgent first
+            # a work queue: most urgent first; the overview (全部在办): newest first, so a
+            # ticket that just came in is at the top however many are open
+            ordered = query.order_by(Ticket.created_at.desc(), Ticket.id) \
+                if where.queue == "open" else query.order_by(Ticket.due_at, Ticket.id)
         with self._reads() as session:
             total = session.scalar(select(func.count()).select_from(query.subquery()))
             rows = session.scalars(ordered.offset(where.offset).limit(where.limit)).all()

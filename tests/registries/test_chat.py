@@ -34,7 +34,9 @@ def imported(registry_client: Any, keys: Any) -> None:
 
 def _action(client: Any, text: str, intent: str = "ask_registry") -> tuple[list[dict[str, Any]],
                                                                            dict[str, Any]]:
-    response = client.post("/webhook/actions", headers=TOKEN,
+    # the token the runtime expects now (tests/dialogue's session stack swaps in its own)
+    token = {"Authorization": f"Bearer {client.app.state.runtime.settings.RASA_TOKEN}"}
+    response = client.post("/webhook/actions", headers=token,
                            json=action_call("action_lookup_registry", text, intent=intent))
     assert response.status_code == 200, response.text
     responses = response.json()["responses"]

@@ -84,6 +84,7 @@ def test_a_queue_lists_the_most_urgent_first(tickets: TicketService, clock: Cloc
     clock.advance(days=1)
     second = tickets.open(new(None)).id
     assert ids(tickets, STAFF, "triage") == [first, second]  # the older one is due sooner
+    assert ids(tickets, STAFF, "open")[:2] == [second, first]  # the overview: newest first
     newest_first, _ = tickets.list(TicketFilter(limit=200))
     assert [t.id for t in newest_first][:2] == [second, first]
 
