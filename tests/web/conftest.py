@@ -79,24 +79,21 @@ def phone(browser, web_stack: Stack):  # type: ignore[no-untyped-def]
 
     After the test: no CSP violation and no script error happened.
     """
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True,
-                                  device_scale_factor=1, locale="zh-CN",
-                                  base_url=web_stack.app_url)
-    context.set_default_timeout(20_000)
-    page = context.new_page()
-    page.recorder = PageRecorder(page)
-    yield page
-    errors = list(page.recorder.errors)
-    context.close()
-    assert not errors, errors
+    yield from _recorded_page(browser.new_context(
+        viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=1, locale="zh-CN",
+        base_url=web_stack.app_url))
 
 
 @pytest.fixture()
 def desktop(browser, web_stack: Stack):  # type: ignore[no-untyped-def]
     """A desktop-sized context and page for the consoles, with a recorder; after the test,
     no CSP violation and no script error happened."""
-    context = browser.new_context(viewport=DESKTOP, device_scale_factor=1, locale="zh-CN",
-                                  base_url=web_stack.app_url)
+    yield from _recorded_page(browser.new_context(
+        viewport=DESKTOP, device_scale_factor=1, locale="zh-CN", base_url=web_stack.app_url))
+
+
+def _recorded_page(context):  # type: ignore[no-untyped-def]
+    """A page of ``context`` with a recorder; afterwards no CSP violation or script error."""
     context.set_default_timeout(20_000)
     page = context.new_page()
     page.recorder = PageRecorder(page)
