@@ -79,6 +79,7 @@ def import_knowledge(_args: argparse.Namespace) -> int:
 
 def build_index(args: argparse.Namespace) -> int:
     """Build the retrieval index if the published knowledge base or the model changed."""
+    from assistant.person_neighbours import cached_vectors, load_nlu_examples
     from hotline.library.assembly import knowledge_from_database
     from hotline.library.seed import import_seed
     from retrieval.build import build_index as build
@@ -100,6 +101,11 @@ def build_index(args: argparse.Namespace) -> int:
               f"from {len(manifest.document_versions)} documents in {report.seconds:.1f}s")
     else:
         print(f"index up to date ({manifest.units} units, built {manifest.built_at})")
+    # the direct path's nearest examples of requests for a person (assistant/person_neighbours)
+    examples = load_nlu_examples(settings.NLU_DIR)
+    cached_vectors(examples, embedder.fingerprint, settings.INDEX_DIR / "intents",
+                   embedder.encode_queries)
+    print(f"person-request examples ready ({len(examples)} NLU examples)")
     return 0
 
 

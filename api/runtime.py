@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from assistant.assistant import DirectAssistant
+from assistant.person_neighbours import PersonNeighbourhood, PersonNeighbours
 from hotline.appointments.setup import Appointments, build_appointments
 from hotline.audit.log import AuditLog
 from hotline.audit.tickets import AuditedNotifier
@@ -92,6 +93,8 @@ class Runtime:
     _served_day: date = field(default_factory=date.today, repr=False)
     _poll_stop: threading.Event = field(default_factory=threading.Event, repr=False)
     _poller: threading.Thread | None = field(default=None, repr=False)
+    _person: PersonNeighbourhood = field(default_factory=lambda: PersonNeighbourhood(),
+                                         repr=False)
 
     @classmethod
     def start(cls, settings: Settings) -> Runtime:
@@ -265,7 +268,18 @@ class Runtime:
         with self._lock:
             knowledge, searcher = self.knowledge, self.searcher
         return DirectAssistant(knowledge, searcher, self.answer_threshold,
-                               self.settings.FAQ_VERBATIM_SIMILARITY, self.registries)
+                               self.settings.FAQ_VERBATIM_SIMILARITY, self.registries,
+                               self.settings.CHOICE_THRESHOLD, self.person_neighbours())
+
+    def person_neighbours(self, wait: bool = False) -> PersonNeighbours | None:
+        """The nearest-example recogniser of requests for a person; None until its vectors
+        are ready (cached by ``make setup``, else encoded once in the background; ``wait``
+        blocks until then)."""
+        embedder = self.embedder
+        if embedder is None:
+            return None
+        return self._person.get(self.settings.NLU_DIR, self.settings.INDEX_DIR / "intents",
+                                embedder, wait)
 
     def close(self) -> None:
         """Stop polling, re-indexing and delivering notifications; release the database."""

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from assistant.shapes import Citation
 from knowledge.corpus import KnowledgeBase
-from knowledge.models import Chunk, DocKind
+from knowledge.models import Chunk, DocKind, Document
 from retrieval.searcher import SearchHit, SearchResult
 from retrieval.units import UnitKind
 
@@ -43,10 +43,18 @@ def _shorten(text: str) -> str:
 def cite(knowledge: KnowledgeBase, hit: SearchHit) -> Citation:
     """The citation for one hit."""
     chunk = knowledge.chunk(hit.chunk_id)
+    return _citation(knowledge, chunk, _snippet(chunk, hit), round(hit.dense, 4))
+
+
+def cite_chunk(knowledge: KnowledgeBase, chunk: Chunk) -> Citation:
+    """The citation of a chunk chosen by the enterprise, not found by a search (score 1)."""
+    return _citation(knowledge, chunk, _shorten(chunk.answer or chunk.text), 1.0)
+
+
+def _citation(knowledge: KnowledgeBase, chunk: Chunk, snippet: str, score: float) -> Citation:
     document = knowledge.document(chunk.doc_id)
     return Citation(doc_id=document.id, title=document.title, doc_number=document.doc_number,
-                       section=chunk.section, snippet=_snippet(chunk, hit),
-                       score=round(hit.dense, 4))
+                    section=chunk.section, snippet=snippet, score=score)
 
 
 def compose_answer(knowledge: KnowledgeBase, result: SearchResult,
@@ -65,12 +73,15 @@ def compose_answer(knowledge: KnowledgeBase, result: SearchResult,
             citations.append(cite(knowledge, hit))
     verbatim = (chunk.answer is not None and top.best_unit.kind == UnitKind.QUESTION
                 and top.dense >= faq_verbatim_similarity)
-    return ComposedAnswer(text=_answer_text(document.kind, document.title, chunk, top),
+    return ComposedAnswer(text=answer_text(document, chunk),
                           confidence=round(result.confidence, 4), citations=citations,
                           verbatim_faq=verbatim)
 
 
-def _answer_text(kind: DocKind, title: str, chunk: Chunk, hit: SearchHit) -> str:
+def answer_text(document: Document, chunk: Chunk) -> str:
+    """What the assistant says when it answers with a chunk: an FAQ's answer, or the
+    clause or section with its source."""
+    kind, title = document.kind, document.title
     if chunk.answer is not None:
         return chunk.answer
     if kind == DocKind.NOTICE:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from assistant import intent_rules
 from assistant.answers import ComposedAnswer, compose_answer
 from assistant.choices import HUMAN_CHOICE
+from assistant.clarify import choices, chosen_answer, chosen_chunk
 from assistant.liaison import (
     alias_used,
     describe_directory,
@@ -18,6 +19,7 @@ from assistant.liaison import (
     describe_liaison,
     directory_citation,
 )
+from assistant.person_neighbours import PersonNeighbours
 from assistant.registry import answer_question, asks_registry, may_ask_registry, read_question
 from assistant.routing import may_answer_first
 from hotline.registries.lookup import RegistryLookup
@@ -58,16 +60,24 @@ class DirectAssistant:
 
     def __init__(self, knowledge: KnowledgeBase, searcher: HybridSearcher | None,
                  answer_threshold: float, faq_verbatim_similarity: float,
-                 registries: RegistryLookup | None = None) -> None:
+                 registries: RegistryLookup | None = None,
+                 choice_threshold: float | None = None,
+                 person_neighbours: PersonNeighbours | None = None) -> None:
         self.knowledge = knowledge
         self.searcher = searcher
         self.answer_threshold = answer_threshold
         self.faq_verbatim_similarity = faq_verbatim_similarity
         self.registries = registries  # the imported registries (hotline/registries)
+        # a decline offers the candidates at least this confident (None: never)
+        self.choice_threshold = choice_threshold
+        # requests for a person the rules miss, by the nearest NLU examples (None: rules only)
+        self.person_neighbours = person_neighbours
 
     def respond(self, text: str) -> AssistantTurn:
         """The assistant's turn for one user message."""
         directory = self.knowledge.directory
+        if chosen_chunk(text) is not None:  # a 猜你想问 button
+            return self.policy(text)
         if intent_rules.is_greeting(text):
             return AssistantTurn("greet", [
                 "您好，我是市科技局“店小二”。可以问我科技政策和办事指南（如高企认定、"
@@ -89,7 +99,11 @@ class DirectAssistant:
         if intent_rules.asks_about_leader(text, directory) or \
                 intent_rules.asks_for_liaison(text, directory):
             return self.lookup_liaison(text)
-        return self.policy(text)
+        turn = self.policy(text)
+        if turn.outcome != "answered" and self.person_neighbours is not None and \
+                self.person_neighbours.asks_for_person(text):
+            return self._human(text)  # "能不能安排个懂行的跟我聊聊", unknown to the rules
+        return turn
 
     def _human(self, text: str) -> AssistantTurn:
         liaison = self.knowledge.directory.find_in_text(text)
@@ -219,6 +233,8 @@ class DirectAssistant:
                 "抱歉，知识库暂时不可用，我现在没法可靠地回答政策问题。您可以转人工，"
                 "或问我所在区的包区联系人。"], buttons=[HUMAN_CHOICE], outcome="declined",
                 trace=trace)
+        if (chunk_id := chosen_chunk(text)) is not None:
+            return self._chosen(chunk_id)
         result = self.searcher.search(text, k=5)
         composed = compose_answer(self.knowledge, result, self.faq_verbatim_similarity)
         referral = match_referral(text, self.knowledge.referrals)
@@ -243,7 +259,25 @@ class DirectAssistant:
                     f"其他部门话题的作答门槛 {threshold:.3f}，转介"))
         reason = (f"校准置信度 {confidence:.3f} < 阈值 {threshold:.3f}，拒答" if composed
                   else "没有检索到任何候选，拒答")
+        offered = choices(self.knowledge, result, self.choice_threshold) \
+            if self.choice_threshold is not None else []
+        if offered:
+            return AssistantTurn("out_of_scope", [
+                "抱歉，我没有找到足够可靠的答案，不想给您不准确的信息。您问的是不是下面这几项？"
+                "点一项我就按它回答；都不是的话，可以换个说法再问，或者转人工。"],
+                buttons=[*offered, HUMAN_CHOICE], outcome="declined", trace=traced(
+                    f"{reason}；给出 {len(offered)} 个置信度 ≥ {self.choice_threshold:.3f} "
+                    "的候选供选择"))
         return AssistantTurn("out_of_scope", [
             "抱歉，我在市科技局的政策和办事指南里没有找到可靠的答案，不想给您不准确的信息。"
             "可以换个说法再问，或者转人工，由您所在区的包区联系人跟进。"],
             buttons=[HUMAN_CHOICE], outcome="declined", trace=traced(reason))
+
+    def _chosen(self, chunk_id: str) -> AssistantTurn:
+        """The answer of the candidate the enterprise picked from a decline's choices."""
+        answer = chosen_answer(self.knowledge, chunk_id)
+        if answer is None:
+            return AssistantTurn("ask_policy", [
+                "抱歉，这一项已经不在现行的政策和办事指南里了。您可以重新描述问题，或者转人工。"],
+                buttons=[HUMAN_CHOICE], outcome="declined")
+        return AssistantTurn("ask_policy", [answer.text], answer=answer, buttons=[HUMAN_CHOICE])

@@ -29,6 +29,7 @@ class TurnRecord:
     degraded: bool
     nlu_intent: str | None = None
     buttons: list[str] = field(default_factory=list)
+    payloads: list[str] = field(default_factory=list)  # the buttons' payloads, in order
 
     @property
     def first_citation(self) -> dict[str, Any] | None:
@@ -106,7 +107,9 @@ class ChatProbe:
             texts=[str(reply.get("text", "")) for reply in replies],
             form_active=self._form_active(session_id, body), handoff=body.get("handoff"),
             degraded=bool(body.get("degraded")), nlu_intent=nlu_intent,
-            buttons=[str(b.get("title")) for reply in replies for b in reply.get("buttons") or []])
+            buttons=[str(b.get("title")) for reply in replies for b in reply.get("buttons") or []],
+            payloads=[str(b.get("payload")) for reply in replies
+                      for b in reply.get("buttons") or []])
 
     def requested_slot(self, session_id: str) -> str | None:
         """The slot the handoff form asks for next (Rasa path only)."""

@@ -21,7 +21,7 @@ from pathlib import Path
 from api.main import create_app
 from api.runtime import Runtime
 from api.supervisor import dialogue_stack, free_port, serve_in_thread
-from eval import calibrate, report
+from eval import calibrate, choices, report
 from eval.probes import ChatProbe
 from eval.scoring import (
     DialogueResult,
@@ -85,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sweep", action="store_true", help="print the dev threshold sweep")
     parser.add_argument("--sets", default="dev,blind,blind_places",
                         help="comma-separated: dev, blind, blind_places")
+    parser.add_argument("--choices", action="store_true",
+                        help="print the dev sweep of the 猜你想问 floor (DXE_CHOICE_THRESHOLD)")
     parser.add_argument("--no-rasa", action="store_true", help="direct path only")
     parser.add_argument("--no-direct", action="store_true", help="Rasa path only")
     parser.add_argument("--failures", type=Path, help="write every wrong row to this file")
@@ -110,6 +112,14 @@ def main(argv: list[str] | None = None) -> int:
             table = calibrate.sweep(calibrate.ranked(runtime.knowledge, runtime.searcher, dev),
                                     runtime.searcher.calibration, runtime.knowledge)
             sweep = calibrate.sweep_table(table, runtime.answer_threshold)
+
+    if args.choices:
+        dev = sets.get("dev") or load_questions("dev")
+        declined = choices.declined(runtime.knowledge, runtime.searcher,
+                                    runtime.answer_threshold, dev)
+        floors = choices.floor_sweep(declined)
+        print(choices.floor_table(floors, choices.best_floor(floors),
+                                  sum(d.question.kind == "inscope" for d in declined)) + "\n")
 
     paths: dict[str, dict[str, tuple[list[Judged], list[DialogueResult]]]] = {}
     if not args.no_rasa:

@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from assistant.clarify import chosen_chunk
 from eval.probes import ChatProbe, TurnRecord
 from eval.sets import Dialogue, Question
 from knowledge.corpus import KnowledgeBase
@@ -40,6 +41,9 @@ class Judged:
     features: tuple[float, ...] | None = None
     confidence: float = 0.0
     top_correct: bool = False
+    offered_choices: bool = False  # declined, offering candidates (猜你想问)
+    choice_right: bool = False  # … and one of them is the question's source
+
 
     @property
     def wrong_answer(self) -> bool:
@@ -100,6 +104,19 @@ def retrieval_rank(knowledge: KnowledgeBase, searcher: HybridSearcher, question:
     return rank, features, result.confidence
 
 
+def offered_chunks(turn: TurnRecord) -> list[str]:
+    """The chunks a decline offers as choices (猜你想问), in order."""
+    return [chunk for payload in turn.payloads if (chunk := chosen_chunk(payload))]
+
+
+def _accepts_chunk(knowledge: KnowledgeBase, question: Question, chunk_id: str) -> bool:
+    try:
+        chunk = knowledge.chunk(chunk_id)
+    except KeyError:
+        return False
+    return question.accepts(chunk.doc_id, chunk.section)
+
+
 def run_questions(probe: ChatProbe, knowledge: KnowledgeBase, searcher: HybridSearcher | None,
                   questions: Iterable[Question], prefix: str) -> list[Judged]:
     """Every question in a fresh conversation; retrieval ranks when a searcher is given."""
@@ -108,6 +125,10 @@ def run_questions(probe: ChatProbe, knowledge: KnowledgeBase, searcher: HybridSe
         turn = probe.ask(f"{prefix}-{question.set}-{question.id}", question.text,
                          parse=probe.rasa_url is not None)
         row = Judged(question, turn, judge(knowledge, question, turn))
+        offered = offered_chunks(turn) if not turn.answered else []
+        row.offered_choices = bool(offered)
+        row.choice_right = question.kind == "inscope" and any(
+            _accepts_chunk(knowledge, question, chunk) for chunk in offered)
         if searcher is not None and question.kind in ("inscope", "outscope"):
             row.rank, row.features, row.confidence = retrieval_rank(knowledge, searcher, question)
             row.top_correct = row.rank == 1
@@ -193,6 +214,8 @@ def summarise(rows: list[Judged], dialogues: list[DialogueResult] | None = None
         "inscope_right": _rate(sum(r.correct for r in inscope), n_in),
         "inscope_wrong": _rate(sum(r.wrong_answer for r in inscope), n_in),
         "inscope_declined": _rate(sum(not r.turn.answered for r in inscope), n_in),
+        "inscope_declined_choice_right": _rate(
+            sum(not r.turn.answered and r.choice_right for r in inscope), n_in),
         "inscope_nlu_misrouted": _rate(
             sum(r.turn.nlu_intent is not None and r.turn.nlu_intent not in ANSWERING_INTENTS
                 for r in inscope), n_in) if any(r.turn.nlu_intent for r in inscope) else None,
@@ -203,6 +226,8 @@ def summarise(rows: list[Judged], dialogues: list[DialogueResult] | None = None
         "clause_hit1": _rate(sum(r.rank == 1 for r in clause_rows if r.features is not None),
                              sum(r.features is not None for r in clause_rows)),
     }
+    summary["outscope_offered_choices"] = _rate(
+        sum(r.offered_choices for r in by_kind["outscope"]), len(by_kind["outscope"]))
     for kind in ("outscope", "liaison", "leader", "human", "not_human"):
         group = by_kind[kind]
         summary[f"{kind}_n"] = len(group)

@@ -158,6 +158,10 @@ class Settings(BaseSettings):
     QUERY_PROMPT: str | None = Field(default=None, description="overrides the model's own")
     PASSAGE_PROMPT: str | None = Field(default=None, description="overrides the model's own")
     INDEX_DIR: Path = PROJECT_ROOT / "var" / "index"
+    NLU_DIR: Path = Field(
+        default=PROJECT_ROOT / "bot" / "data" / "nlu",
+        description="Rasa's NLU examples; the direct path recognises requests for a person by "
+                    "their nearest examples (vectors cached in INDEX_DIR/intents)")
     LIBRARY_POLL_SECONDS: float = Field(
         default=2.0, ge=0, le=3600,
         description="how often each app process checks for a new index build (published by "
@@ -201,6 +205,11 @@ class Settings(BaseSettings):
         default=2.5, gt=0,
         description="weight of the dense (e5) scores against BM25's (1) in the z-score fusion; "
                     "2.5 is best on the dev set (Hit@1 0.924 vs 0.892 at 1)")
+    CHOICE_THRESHOLD: float = Field(
+        default=0.36, ge=0, le=1,
+        description="a decline offers the candidates (猜你想问) at least this confident as "
+                    "buttons (1 = never); 0.36 is the dev sweep's choice "
+                    "(make eval ARGS=--choices)")
     FAQ_VERBATIM_SIMILARITY: float = Field(
         default=0.93, ge=0, le=1,
         description="cosine to an FAQ question above which its answer is given verbatim")

@@ -46,3 +46,12 @@ def test_a_question_about_artificial_intelligence_is_not_a_request_for_a_person(
     body = stack.chat("af-ai", "人工智能创新发展试验区 企业能申请啥支持")
     assert body["handoff"] is None
     assert not any(len(reply["buttons"]) == 14 for reply in body["replies"])
+
+
+def test_a_choice_button_is_answered_through_rasa(stack: Stack) -> None:
+    """猜你想问: the payload of a decline's choice reaches the knowledge action via Rasa."""
+    body = stack.chat("af-choice", '/ask_policy{"chunk": "faq-gaoqi-conditions#1"}')
+    assert not body.get("degraded"), body
+    assert body["intent"] == "ask_policy" and body["answer"] is not None, body
+    assert body["answer"]["confidence"] == 1.0
+    assert body["answer"]["citations"][0]["doc_id"] == "faq-gaoqi-conditions"
