@@ -79,7 +79,7 @@ def cached_vectors(examples: Sequence[Example], model_fingerprint: str, cache_di
     given, else None when not cached yet."""
     path = cache_dir / f"person-examples-{fingerprint(examples, model_fingerprint)}.npy"
     if path.exists():
-        return np.load(path)
+        return np.asarray(np.load(path), dtype=np.float32)
     if encode is None:
         return None
     vectors = np.asarray(encode([e.text for e in examples]), dtype=np.float32)
