@@ -41,12 +41,13 @@ def main(args: list[str] | None = None) -> None:
     """Read the secret, drop it from the environment Rasa's children would inherit, run."""
     secret = os.environ.pop(SECRET_VARIABLE, "")
     sys.argv = rasa_argv(sys.argv[1:] if args is None else args, secret)
-    from bot import action_validation
+    from bot import action_validation, latest_intent
     from bot.channels import guarded_rest
     from rasa.__main__ import main as rasa_main
 
     guarded_rest.configure(secret)  # the REST channel accepts only the app's JWTs too
     action_validation.install()  # the action response schema checked once, not per call
+    latest_intent.install()  # each message's intent comes back with its reply
 
     rasa_main()
 

@@ -106,10 +106,12 @@ class ChatService:
     async def _dialogue_turn(self, request: ChatRequest, dialogue: DialogueClient
                              ) -> tuple[DialogueTurn, str | None]:
         """Rasa's turn for the message, and the intent it recognised."""
-        messages = await dialogue.send(request.session_id, request.text,
-                                       {"channel": request.channel})
-        turn = to_turn(messages)
-        return turn, turn.intent or await dialogue.latest_intent(request.session_id)
+        reply = await dialogue.send(request.session_id, request.text, {"channel": request.channel})
+        turn = to_turn(reply.messages)
+        # the action's payload says it, else the channel's header (bot/latest_intent.py);
+        # the tracker only behind a stock REST channel
+        return turn, turn.intent or reply.intent or \
+            await dialogue.latest_intent(request.session_id)
 
     async def _through_dialogue(self, request: ChatRequest,
                                 dialogue: DialogueClient) -> ChatResponse:

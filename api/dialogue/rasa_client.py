@@ -7,6 +7,7 @@ would keep it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -21,6 +22,18 @@ class DialogueUnavailable(RuntimeError):
 
 class DialogueUnreachable(DialogueUnavailable):
     """No connection to the dialogue server: the request never reached it."""
+
+
+INTENT_HEADER = "X-DXE-Intent"  # bot/latest_intent.py: the message's intent, with the reply
+
+
+@dataclass(frozen=True, slots=True)
+class DialogueReply:
+    """Rasa's messages for one user message, and the intent it recognised in it (None
+    when the server did not say: a stock REST channel)."""
+
+    messages: list[dict[str, Any]]
+    intent: str | None = None
 
 
 class RasaClient:
@@ -39,13 +52,15 @@ class RasaClient:
                                          transport=transport)
 
     async def send(self, sender_id: str, text: str, metadata: dict[str, Any] | None = None
-                   ) -> list[dict[str, Any]]:
-        """The bot's messages for one user message (REST channel)."""
+                   ) -> DialogueReply:
+        """The bot's messages for one user message (REST channel), with its intent."""
         body = {"sender": sender_id, "message": text, "metadata": metadata or {}}
-        data = await self._request("POST", "/webhooks/rest/webhook", json=body)
+        response = await self._response("POST", "/webhooks/rest/webhook", json=body)
+        data = _json(response)
         if not isinstance(data, list):
             raise DialogueUnavailable("unexpected answer from the dialogue server")
-        return [message for message in data if isinstance(message, dict)]
+        intent = response.headers.get(INTENT_HEADER) or None
+        return DialogueReply([message for message in data if isinstance(message, dict)], intent)
 
     async def latest_intent(self, sender_id: str) -> str | None:
         """The intent Rasa recognised in the conversation's latest message."""
@@ -89,6 +104,9 @@ class RasaClient:
         await self._client.aclose()
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        return _json(await self._response(method, path, **kwargs))
+
+    async def _response(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         headers = self._tokens.header() if self._tokens is not None else {}
         try:
             response = await self._client.request(method, path, headers=headers, **kwargs)
@@ -98,7 +116,11 @@ class RasaClient:
             raise DialogueUnavailable(f"{type(exc).__name__}: {exc}") from exc
         if response.status_code >= 400:
             raise DialogueUnavailable(f"dialogue server answered {response.status_code}")
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise DialogueUnavailable("dialogue server sent no JSON") from exc
+        return response
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise DialogueUnavailable("dialogue server sent no JSON") from exc

@@ -17,7 +17,12 @@ import itertools
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from api.dialogue.rasa_client import DialogueUnavailable, DialogueUnreachable, RasaClient
+from api.dialogue.rasa_client import (
+    DialogueReply,
+    DialogueUnavailable,
+    DialogueUnreachable,
+    RasaClient,
+)
 
 T = TypeVar("T")
 
@@ -51,7 +56,7 @@ class RasaPool:
         return int.from_bytes(digest, "big") % len(self.clients)
 
     async def send(self, sender_id: str, text: str, metadata: dict[str, Any] | None = None
-                   ) -> list[dict[str, Any]]:
+                   ) -> DialogueReply:
         return await self._from(self.home(sender_id),
                                 lambda client: client.send(sender_id, text, metadata),
                                 retry_on=DialogueUnreachable)

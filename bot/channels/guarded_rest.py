@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
 import jwt
@@ -23,7 +24,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.latest_intent import HEADER, intent_of
+
 SECRET_VARIABLE = "DXE_RASA_JWT_SECRET"
+_intent: ContextVar[str | None] = ContextVar("dxe_intent", default=None)
 _configured: dict[str, str] = {}  # bot/serve.py hands the secret over here, in-process
 
 
@@ -61,12 +65,32 @@ class GuardedRestInput(RestInput):
         return cls()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        guarded = super().blueprint(on_new_message)
+        guarded = super().blueprint(self._noting_intent(on_new_message))
 
         @guarded.middleware("request")
         async def require_jwt(request: Request) -> HTTPResponse | None:
+            _intent.set(None)  # one request's intent never shows in another's answer
             if request.method == "POST" and not authorised(request, self.secret):
                 return response.json({"message": "unauthorised"}, status=401)
             return None
 
+        @guarded.middleware("response")
+        async def intent_header(request: Request, reply: HTTPResponse) -> None:
+            intent = _intent.get()
+            if intent and request.method == "POST":
+                reply.headers[HEADER] = intent
+
         return guarded
+
+    @staticmethod
+    def _noting_intent(on_new_message: Callable[[UserMessage], Awaitable[Any]]
+                       ) -> Callable[[UserMessage], Awaitable[Any]]:
+        """``on_new_message`` that remembers the message's intent for the response header
+        (bot/latest_intent.py notes it while Rasa parses). Sanic awaits the route and its
+        middleware in one task, so a context variable carries it from one to the other."""
+        async def handle(message: UserMessage) -> Any:
+            result = await on_new_message(message)
+            _intent.set(intent_of(message))
+            return result
+
+        return handle

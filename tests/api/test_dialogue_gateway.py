@@ -84,6 +84,19 @@ def test_intent_comes_from_the_tracker_when_no_action_reported_it(app_with) -> N
     assert body["answer"] is None and body["degraded"] is False
 
 
+def test_intent_comes_with_the_reply_when_the_channel_says_it(app_with) -> None:  # type: ignore[no-untyped-def]
+    paths: list[str] = []
+
+    def rasa(request: httpx.Request) -> httpx.Response:
+        paths.append(request.url.path)
+        return httpx.Response(200, json=[{"recipient_id": "s", "text": "您好！"}],
+                              headers={"X-DXE-Intent": "greet"})
+
+    body = app_with(rasa).post("/api/chat", json={"session_id": SESSION, "text": "你好"}).json()
+    assert body["intent"] == "greet" and body["degraded"] is False
+    assert paths == ["/webhooks/rest/webhook"]  # one round trip: no tracker request
+
+
 @pytest.mark.parametrize("failure", [
     lambda r: (_ for _ in ()).throw(httpx.ConnectError("refused", request=r)),
     lambda r: (_ for _ in ()).throw(httpx.ReadTimeout("slow", request=r)),

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from api.dialogue.rasa_client import RasaClient
+from api.dialogue.rasa_client import DialogueReply, RasaClient
 from api.dialogue.rasa_jwt import mint_token
 from hotline.settings import Settings
 from tests.dialogue.conftest import Stack
@@ -121,6 +121,25 @@ def test_the_app_chats_through_rasa_with_its_jwt(stack: Stack) -> None:
             await client.close()
 
     assert asyncio.run(latest_intent()) == "greet"
+
+
+def test_rasa_hands_back_each_messages_intent_with_its_reply(stack: Stack) -> None:
+    """bot/latest_intent.py: the webhook's answer names the intent — no tracker request."""
+    _, jwt_secret = _secrets(stack)
+
+    async def send(sender: str, text: str) -> DialogueReply:
+        client = RasaClient(stack.rasa_url, jwt_secret, 30.0)
+        try:
+            return await client.send(sender, text)
+        finally:
+            await client.close()
+
+    greeting = asyncio.run(send("web:t-intent-header", "你好"))
+    assert greeting.intent == "greet" and greeting.messages
+    thanks = asyncio.run(send("web:t-intent-header", "好的谢谢"))
+    assert thanks.intent == "thanks"  # this message's, not the conversation's first
+    choice = asyncio.run(send("web:t-intent-header", '/ask_policy{"chunk": "faq-gaoqi-conditions#1"}'))
+    assert choice.intent == "ask_policy"
 
 
 def test_rasas_log_holds_no_secret(stack: Stack) -> None:
