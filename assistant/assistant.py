@@ -263,8 +263,11 @@ class DirectAssistant:
             if self.choice_threshold is not None else []
         if offered:
             return AssistantTurn("out_of_scope", [
-                "抱歉，我没有找到足够可靠的答案，不想给您不准确的信息。您问的是不是下面这几项？"
-                "点一项我就按它回答；都不是的话，可以换个说法再问，或者转人工。"],
+                "抱歉，我没有找到足够可靠的答案，不想给您不准确的信息。" + (
+                    "您问的是不是下面这一项？是的话点它，我就按它回答；不是的话，"
+                    if len(offered) == 1 else
+                    "您问的是不是下面这几项？点一项我就按它回答；都不是的话，")
+                + "可以换个说法再问，或者转人工。"],
                 buttons=[*offered, HUMAN_CHOICE], outcome="declined", trace=traced(
                     f"{reason}；给出 {len(offered)} 个置信度 ≥ {self.choice_threshold:.3f} "
                     "的候选供选择"))

@@ -61,6 +61,21 @@ def test_policy_question_shows_its_clause_as_a_source_card(phone: Page, artifact
     expect(phone.locator("#log .votes").last).to_contain_text("感谢反馈")
 
 
+def test_a_decline_offers_choices_and_a_tap_answers_one(phone: Page, artifacts: Path) -> None:
+    """猜你想问: not sure enough to answer, the assistant offers the closest piece; tapping it
+    answers with its source (assistant/clarify.py)."""
+    open_chat(phone)
+    ask(phone, "我们想搞个孵化的地方")
+    assert "您问的是不是" in last_bot_text(phone)
+    choice = phone.locator("#log .quick-replies .reply-btn", has_text="孵化器").last
+    expect(choice).to_be_visible()
+    title = choice.inner_text()
+    phone.screenshot(path=str(artifacts / "chat-choices.png"))
+    tap(phone, title)
+    expect(phone.locator("#log .row.bot").last.locator(".source")).to_have_count(1)
+    assert "您问的是不是" not in last_bot_text(phone)
+
+
 def test_typing_indicator_shows_while_waiting(phone: Page) -> None:
     open_chat(phone)
     held: list[Route] = []
