@@ -12,7 +12,8 @@ export function maskPhone(phone) {
   const digits = String(phone || "").replace(/\D/g, "");
   const mobile = digits.match(/^(?:86)?(1[3-9]\d)\d{4}(\d{4})$/);
   if (mobile) return `${mobile[1]}****${mobile[2]}`;
-  const landline = digits.match(/^(0\d{2,3})\d{3,4}(\d{4})$/);
+  // area codes: 010 and 02x have three digits, the others four (0710 …)
+  const landline = digits.match(/^(0[12]\d|0[3-9]\d{2})\d{3,4}(\d{4})$/);
   if (landline) return `${landline[1]}-****${landline[2]}`;
   return digits.length > 4 ? `${"*".repeat(digits.length - 4)}${digits.slice(-4)}` : "****";
 }

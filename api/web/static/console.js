@@ -532,7 +532,9 @@ async function startBookings() {
     state.bookings = mountBookings({ api, el, button, setStatus, politeText, openDialog,
       dialogSubmit, channels: CHANNELS });
   }
-  if (!(await state.bookings.start())) return;
+  const available = await state.bookings.start();
+  document.documentElement.dataset.bookings = available ? "1" : "0";
+  if (!available) return;
   tab.hidden = false;
   if (location.hash === "#bookings") showView("bookings");
 }
