@@ -129,6 +129,16 @@ def test_staff_see_the_day_mark_attendance_and_block_a_slot(
     expect(desktop.locator("#bk-slots .slot")).to_have_count(0)
     desktop.get_by_role("button", name="今天").click()
     expect(desktop.locator("#bk-date")).to_have_value(DAY.isoformat())
+
+    # /console#bookings opens the view again after a reload (the tab keeps its sign-in)
+    assert desktop.url.endswith("/console#bookings")
+    desktop.reload()
+    expect(tab).to_have_attribute("aria-pressed", "true")
+    expect(desktop.locator("#bookings-view")).to_be_visible()
+    expect(desktop.locator(".slot[data-start='09:00'] .slot-count")).to_have_text("已约 2 / 2")
+    desktop.locator(".view-tab[data-view='tickets']").click()
+    expect(desktop.locator("#work-view")).to_be_visible()
+    assert desktop.url.endswith("/console")
     assert desktop.recorder.foreign(web_stack.app_url) == []  # type: ignore[attr-defined]
 
 

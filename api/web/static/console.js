@@ -513,13 +513,13 @@ function showView(view) {
   for (const tab of document.querySelectorAll(".view-tab")) {
     tab.setAttribute("aria-pressed", tab.dataset.view === view ? "true" : "false");
   }
-  if (view === "bookings" && state.bookings) state.bookings.refresh();
 }
 
 for (const tab of document.querySelectorAll(".view-tab")) {
   tab.addEventListener("click", () => {
-    history.replaceState(null, "", tab.dataset.view === "bookings" ? "#bookings" : "#");
+    history.replaceState(null, "", tab.dataset.view === "bookings" ? "#bookings" : location.pathname);
     showView(tab.dataset.view);
+    refresh();
   });
 }
 
@@ -536,7 +536,10 @@ async function startBookings() {
   document.documentElement.dataset.bookings = available ? "1" : "0";
   if (!available) return;
   tab.hidden = false;
-  if (location.hash === "#bookings") showView("bookings");
+  if (location.hash === "#bookings") {
+    showView("bookings");
+    await state.bookings.refresh();
+  }
 }
 
 // ---------------------------------------------------------------- live updates
