@@ -138,7 +138,7 @@ function renderRegistries(actives) {
     fact("启用", `${active.activated_by || ""} · ${when(active.activated_at)}`);
     card.append(node("p", `当前生效：第 ${active.id} 版`, "state active"), facts);
     if (active.generated) card.append(node("p", "生成的测试数据，非真实名单", "badge warn"));
-    const open = node("button", "查看", "quiet");
+    const open = node("button", "查看", "secondary");
     open.type = "button";
     open.addEventListener("click", () => openVersion(active.id));
     card.append(open);
@@ -148,7 +148,7 @@ function renderRegistries(actives) {
 
 function renderVersions(versions) {
   const open = (version) => {
-    const button = node("button", "查看", "quiet small");
+    const button = node("button", "查看", "secondary small");
     button.type = "button";
     button.addEventListener("click", () => openVersion(version.id));
     return button;
