@@ -47,6 +47,7 @@ from api.web.cors import install_cors
 from api.web.directory_page import router as directory_page_router
 from api.web.knowledge_page import router as knowledge_page
 from api.web.limits import BodySizeLimitMiddleware
+from api.web.registries_page import router as registries_page
 from api.web.security_headers import SecurityHeadersMiddleware
 from hotline.db import DatabaseBusy
 from hotline.scheduling import PeriodicJob
@@ -178,6 +179,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(knowledge.problem_drafts)  # problem group → FAQ draft
     app.include_router(knowledge_page)  # the library's page at /admin/knowledge
     app.include_router(registries.router)  # the registries' imports (/api/admin/registries/…)
+    app.include_router(registries_page)  # their page at /admin/registries
     app.include_router(notifications.router)
     app.include_router(wechat.router)
     app.include_router(ehuiban.router)

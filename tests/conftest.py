@@ -97,6 +97,21 @@ def runtime(test_settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
+def registry_runtime(test_settings, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A runtime with a database of its own (the session's model and index) for registry
+    imports (tests/registries, tests/web): the shared runtime's registries stay empty, as
+    the product ships."""
+    from api.runtime import Runtime
+
+    root = tmp_path_factory.mktemp("registries")
+    settings = test_settings.model_copy(update={
+        "DATABASE_URL": f"sqlite:///{root / 'registries.sqlite3'}", "LIBRARY_POLL_SECONDS": 0})
+    started = Runtime.start(settings)
+    yield started
+    started.close()
+
+
+@pytest.fixture(scope="session")
 def client(runtime) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
     """A test client over the real app and runtime."""
     from fastapi.testclient import TestClient

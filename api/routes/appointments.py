@@ -17,12 +17,14 @@ from api.auth import require
 from api.deps import RuntimeDep, SessionQueryDep, throttle, verify_session
 from api.runtime import Runtime
 from api.schemas import MAX_DB_ID, SessionCredential
+from hotline.appointments.days import working_days_around
 from hotline.appointments.errors import (
     AppointmentError,
     AppointmentNotFound,
     BookingConflict,
     InvalidBooking,
 )
+from hotline.appointments.hours import beijing_now_date, chinese_date
 from hotline.appointments.service import WINDOW, NewBooking
 from hotline.appointments.views import AppointmentPublic, SlotPublic
 from hotline.security.accounts import StaffMember
@@ -35,6 +37,7 @@ Start = Annotated[str, Field(pattern=r"^\d{2}:\d{2}$", description='a slot\'s st
 Reader = Annotated[StaffMember, Depends(require("appointments.read"))]
 Manager = Annotated[StaffMember, Depends(require("appointments.manage"))]
 T = TypeVar("T")
+STAFF_DAYS_BACK = 10  # working days before today the console offers (late attendance)
 
 
 class SlotChoice(BaseModel):
@@ -88,6 +91,26 @@ class DayAppointments(BaseModel):
     data: list[AppointmentPublic]
     count: int
     slots: list[SlotPublic]
+
+
+class StaffCalendar(BaseModel):
+    calendar: str  # window | a district
+    place: str  # 市民之家市科技局服务窗口 / 东湖高新区包区联系人
+
+
+class StaffDay(BaseModel):
+    date: dt.date
+    text: str  # 12月2日（周三）
+
+
+class StaffCalendars(BaseModel):
+    """The calendars a member manages, today (Beijing) and the working days to pick from."""
+
+    data: list[StaffCalendar]
+    count: int
+    today: dt.date
+    today_is_working_day: bool
+    days: list[StaffDay]
 
 
 class Attendance(BaseModel):
@@ -196,6 +219,20 @@ def _calendar_for(staff: StaffMember, calendar: str) -> str:
         raise HTTPException(status.HTTP_403_FORBIDDEN,
                             "您只能查看本区的预约 / only your district's calendar")
     return calendar
+
+
+@staff_router.get("/appointments/calendars", response_model=StaffCalendars)
+async def read_staff_calendars(runtime: RuntimeDep, staff: Reader) -> StaffCalendars:
+    """The calendars this member may manage (a liaison: their district's, when it takes
+    appointments), today and the working days around it (the console's day picker)."""
+    service = runtime.appointments.service
+    today = beijing_now_date(service.clock())
+    calendars = [StaffCalendar(calendar=c, place=service.rules.place(c))
+                 for c in service.rules.calendars() if staff.may_manage_calendar(c)]
+    days = working_days_around(today, STAFF_DAYS_BACK, service.rules.booking_days)
+    return StaffCalendars(data=calendars, count=len(calendars), today=today,
+                          today_is_working_day=today in days,
+                          days=[StaffDay(date=d, text=chinese_date(d)) for d in days])
 
 
 @staff_router.get("/appointments", response_model=DayAppointments)

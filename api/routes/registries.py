@@ -73,8 +73,9 @@ async def _call(func: Callable[[], T]) -> T:
 async def read_format(member: Reader) -> dict[str, Any]:
     """The import format: each registry's Chinese column headers, required or not."""
     return {"data": [{"kind": fmt.kind.value, "label": fmt.label, "official": fmt.official,
-                      "columns": [{"header": c.header, "required": c.required, "note": c.note,
-                                   "also_accepted": list(c.aliases)} for c in fmt.columns]}
+                      "columns": [{"header": c.header, "field": c.field, "required": c.required,
+                                   "note": c.note, "also_accepted": list(c.aliases)}
+                                  for c in fmt.columns]}
                      for fmt in FORMATS.values()],
             "file_types": [".csv", ".xlsx"], "encodings": ["UTF-8", "UTF-8 with BOM", "GBK"],
             "csv_encodings_tried": list(ENCODINGS), "max_file_bytes": MAX_FILE_BYTES,

@@ -152,3 +152,31 @@ def test_roles_and_calendars(client: TestClient, runtime: Any) -> None:
                        json={"attended": True}, headers=liaison).status_code == 404
     assert client.get("/api/staff/appointments",
                       params={"date": DAY.isoformat()}).status_code == 401
+
+
+def test_staff_calendars_offer_the_window_and_the_working_days_around_today(
+        client: TestClient, staff_headers: dict[str, str]) -> None:
+    response = client.get("/api/staff/appointments/calendars", headers=staff_headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["data"] == [{"calendar": "window", "place": "市民之家市科技局服务窗口"}]
+    today = datetime.now(UTC).astimezone(BEIJING).date()
+    days = [d["date"] for d in body["days"]]
+    assert body["today"] == today.isoformat()
+    assert body["today_is_working_day"] == (today.isoformat() in days)
+    assert days == sorted(days) and DAY.isoformat() in days and LATER.isoformat() in days
+    assert len(days) == 10 + 10 + body["today_is_working_day"]  # back, booking days ahead
+    assert body["days"][days.index(DAY.isoformat())]["text"].startswith(f"{DAY.month}月{DAY.day}日（")
+
+
+def test_staff_calendars_are_only_the_members_own(client: TestClient, runtime: Any) -> None:
+    tag = uuid.uuid4().hex[:6]
+    _editor, editor_key = create_staff(runtime.sessions, f"编辑-{tag}", role="editor")
+    _liaison, liaison_key = create_staff(runtime.sessions, f"联络员-{tag}", role="liaison",
+                                         district="江夏区")
+    path = "/api/staff/appointments/calendars"
+    assert client.get(path).status_code == 401
+    assert client.get(path, headers={"Authorization": f"Bearer {editor_key}"}).status_code == 403
+    liaison = client.get(path, headers={"Authorization": f"Bearer {liaison_key}"})
+    assert liaison.status_code == 200  # 江夏区 takes no appointments here: nothing to manage
+    assert (liaison.json()["count"], liaison.json()["data"]) == (0, [])

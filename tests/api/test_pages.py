@@ -9,10 +9,13 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.web import admin, console, directory_page, knowledge_page
+from api.web import admin, console, directory_page, knowledge_page, registries_page
 from api.web.pages import AssetUnavailable, StaffPage
+from api.web.router import STATIC_DIR
 
-PAGES = [console.PAGE, knowledge_page.PAGE, directory_page.PAGE, admin.PAGE]
+PAGES = [console.PAGE, knowledge_page.PAGE, directory_page.PAGE, admin.PAGE, registries_page.PAGE]
+SINKS = re.compile(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function"
+                   r"|DOMParser|createContextualFragment|srcdoc")
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda page: page.path)
@@ -44,3 +47,12 @@ def test_an_unavailable_asset_is_a_clear_503_and_the_page_still_loads() -> None:
         assert re.search(r"console\.js\?v=missing", probe.get("/probe").text)
         missing = probe.get("/probe/assets/console.js")
         assert missing.status_code == 503 and "make vendor" in missing.json()["detail"]
+
+
+@pytest.mark.parametrize("name", sorted({name for page in PAGES for name in page.assets
+                                         if name.endswith(".js") and (STATIC_DIR / name).exists()}))
+def test_no_page_script_parses_html_or_calls_another_origin(name: str) -> None:
+    """Our own scripts (not the vendored ECharts): text only ever as textContent."""
+    script = (STATIC_DIR / name).read_text(encoding="utf-8")
+    assert not SINKS.findall(script), name
+    assert not re.search(r"https?://", script), name

@@ -1,7 +1,7 @@
 """The registries' tests: the generated fixture files, the directory their districts are
-normalised against, a store on SQLite and on PostgreSQL, and a runtime of their own (its
-own database, the session's index), so that imported registries never reach the shared
-runtime — which stays empty, as the product ships."""
+normalised against, a store on SQLite and on PostgreSQL, and a client over
+``registry_runtime`` (tests/conftest.py: a runtime with its own database, so that imported
+registries never reach the shared runtime — which stays empty, as the product ships)."""
 
 from __future__ import annotations
 
@@ -42,19 +42,6 @@ def sessions(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
 @pytest.fixture
 def store(sessions: Any) -> RegistryStore:
     return RegistryStore(sessions)
-
-
-@pytest.fixture(scope="session")
-def registry_runtime(test_settings: Any, tmp_path_factory: pytest.TempPathFactory
-                     ) -> Iterator[Any]:
-    from api.runtime import Runtime
-
-    root = tmp_path_factory.mktemp("registries")
-    settings = test_settings.model_copy(update={
-        "DATABASE_URL": f"sqlite:///{root / 'registries.sqlite3'}", "LIBRARY_POLL_SECONDS": 0})
-    started = Runtime.start(settings)
-    yield started
-    started.close()
 
 
 @pytest.fixture(scope="session")

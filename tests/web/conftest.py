@@ -23,6 +23,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
                  "--disable-sync", "--no-first-run"]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}  # the consoles
+PHONE_CONTEXT = {"viewport": PHONE, "is_mobile": True, "has_touch": True, "device_scale_factor": 1,
+                 "locale": "zh-CN"}
+DESKTOP_CONTEXT = {"viewport": DESKTOP, "device_scale_factor": 1, "locale": "zh-CN"}
 ARTIFACTS = PROJECT_ROOT / "var" / "test-artifacts"
 
 
@@ -37,6 +40,14 @@ def artifacts() -> Path:
 def web_stack(runtime, test_settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:  # type: ignore[no-untyped-def]
     """Not shared with tests/dialogue, whose last test stops its Rasa server."""
     with running_stack(runtime, test_settings, tmp_path_factory) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def registry_stack(registry_runtime, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:  # type: ignore[no-untyped-def]
+    """The app and Rasa over ``registry_runtime`` (its own database: registries imported
+    here never reach the shared runtime, whose registries stay empty as shipped)."""
+    with running_stack(registry_runtime, registry_runtime.settings, tmp_path_factory) as running:
         yield running
 
 
@@ -79,17 +90,28 @@ def phone(browser, web_stack: Stack):  # type: ignore[no-untyped-def]
 
     After the test: no CSP violation and no script error happened.
     """
-    yield from _recorded_page(browser.new_context(
-        viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=1, locale="zh-CN",
-        base_url=web_stack.app_url))
+    yield from _recorded_page(browser.new_context(**PHONE_CONTEXT, base_url=web_stack.app_url))
 
 
 @pytest.fixture()
 def desktop(browser, web_stack: Stack):  # type: ignore[no-untyped-def]
     """A desktop-sized context and page for the consoles, with a recorder; after the test,
     no CSP violation and no script error happened."""
-    yield from _recorded_page(browser.new_context(
-        viewport=DESKTOP, device_scale_factor=1, locale="zh-CN", base_url=web_stack.app_url))
+    yield from _recorded_page(browser.new_context(**DESKTOP_CONTEXT, base_url=web_stack.app_url))
+
+
+@pytest.fixture()
+def registry_desktop(browser, registry_stack: Stack):  # type: ignore[no-untyped-def]
+    """A desktop page on ``registry_stack``, with a recorder (as ``desktop``)."""
+    yield from _recorded_page(browser.new_context(**DESKTOP_CONTEXT,
+                                                  base_url=registry_stack.app_url))
+
+
+@pytest.fixture()
+def registry_phone(browser, registry_stack: Stack):  # type: ignore[no-untyped-def]
+    """A phone page on ``registry_stack``, with a recorder (as ``phone``)."""
+    yield from _recorded_page(browser.new_context(**PHONE_CONTEXT,
+                                                  base_url=registry_stack.app_url))
 
 
 def _recorded_page(context):  # type: ignore[no-untyped-def]

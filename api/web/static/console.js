@@ -16,7 +16,7 @@ const OUTCOMES = { answered: "已答复", declined: "未能答复", handoff: "�
 
 const $ = (id) => document.getElementById(id);
 const state = { me: null, csrf: null, queue: null, queues: [], ticketId: null, ticket: null,
-  members: [], timer: null, polling: false };
+  members: [], timer: null, polling: false, view: "tickets", bookings: null };
 
 // ---------------------------------------------------------------- helpers
 
@@ -93,7 +93,9 @@ function signedOut(message) {
   sessionStorage.removeItem(CSRF_KEY);
   stopPolling();
   $("who").hidden = true;
+  $("views").hidden = true;
   $("work-view").hidden = true;
+  $("bookings-view").hidden = true;
   $("login-view").hidden = false;
   setStatus($("login-status"), message || "", message ? "error" : "");
   $("login-name").focus();
@@ -107,8 +109,9 @@ function signedIn(me, csrf) {
   $("who-name").textContent = `${me.name}（${ROLES[me.role] || me.role}${me.district ? ` · ${me.district}` : ""}）`;
   $("btn-new-ticket").hidden = me.role === "liaison" || me.role === "editor";
   $("who").hidden = false;
+  $("views").hidden = false;
   $("login-view").hidden = true;
-  $("work-view").hidden = false;
+  showView("tickets");
   startWork();
 }
 
@@ -501,10 +504,52 @@ $("reply-form").addEventListener("submit", async (event) => {
   refresh();
 });
 
+// ---------------------------------------------------------------- views (工单 / 预约)
+
+function showView(view) {
+  state.view = view;
+  $("work-view").hidden = view !== "tickets";
+  $("bookings-view").hidden = view !== "bookings";
+  for (const tab of document.querySelectorAll(".view-tab")) {
+    tab.setAttribute("aria-pressed", tab.dataset.view === view ? "true" : "false");
+  }
+}
+
+for (const tab of document.querySelectorAll(".view-tab")) {
+  tab.addEventListener("click", () => {
+    history.replaceState(null, "", tab.dataset.view === "bookings" ? "#bookings" : location.pathname);
+    showView(tab.dataset.view);
+    refresh();
+  });
+}
+
+/** The 预约 view (bookings.js, versioned like every asset): shown to whoever manages a calendar. */
+async function startBookings() {
+  const tab = document.querySelector(".view-tab[data-view='bookings']");
+  tab.hidden = true;
+  if (!state.bookings) {
+    const { mountBookings } = await import($("bookings-module").href);
+    state.bookings = mountBookings({ api, el, button, setStatus, politeText, openDialog,
+      dialogSubmit, channels: CHANNELS });
+  }
+  const available = await state.bookings.start();
+  document.documentElement.dataset.bookings = available ? "1" : "0";
+  if (!available) return;
+  tab.hidden = false;
+  if (location.hash === "#bookings") {
+    showView("bookings");
+    await state.bookings.refresh();
+  }
+}
+
 // ---------------------------------------------------------------- live updates
 
 async function refresh() {
   if (!state.me) return;
+  if (state.view === "bookings" && state.bookings) {
+    await state.bookings.refresh();
+    return;
+  }
   if (await loadQueues()) await loadList();
   if (state.ticketId) await loadTicket();
 }
@@ -528,6 +573,7 @@ async function startWork() {
   stopPolling();
   await refresh();
   loadMembers();
+  await startBookings();
   state.timer = setInterval(poll, POLL_MS);
   document.documentElement.dataset.ready = "1";
 }
