@@ -45,6 +45,10 @@ _ITEM_WORDS = {"高企": "高企认定", "高新技术企业": "高企认定", "
                "技术合同": "成果转化与技术合同登记", "外国人": "外国人来华工作许可",
                "工作许可": "外国人来华工作许可", "孵化器": "孵化器与众创空间",
                "众创空间": "孵化器与众创空间"}
+ASK_ITEM = "好的，帮您预约到市民之家市科技局窗口办理。请问要办理或咨询什么事项？"
+ASK_WHEN = ("想约哪天、上午还是下午？可以点下面的时间，或直接说“明天上午”“周四下午”“12月3日上午”；"
+            "白天没空也可以问下班后的延时服务。")
+STOPPED = "好的，这次预约不办了，信息不会保存。"
 MAX_SLOT_BUTTONS = 8
 MAX_ALTERNATIVES = 6
 
@@ -127,6 +131,10 @@ def payload(intent: str, **entities: str | int) -> str:
         return f"/{intent}"
     return f"/{intent}" + json.dumps({k: str(v) for k, v in entities.items()},
                                      ensure_ascii=False, separators=(",", ":"))
+
+
+def item_buttons() -> list[tuple[str, str]]:
+    return [(item, payload(BOOK, booking_item=item)) for item in SERVICE_ITEMS]
 
 
 def item_in(text: str) -> str | None:

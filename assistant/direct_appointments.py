@@ -15,17 +15,19 @@ import re
 
 from assistant import intent_rules
 from assistant.appointments import (
+    ASK_ITEM,
+    ASK_WHEN,
     BOOK,
     CANCEL,
     LIST,
     RESCHEDULE,
-    SERVICE_ITEMS,
+    STOPPED,
     BookingDesk,
     DeskReply,
     booking_intent,
     clean_item,
+    item_buttons,
     item_in,
-    payload,
     read_payload,
     wants_to_stop,
 )
@@ -70,7 +72,7 @@ class DirectAppointments:
             return _turn(self.desk.list(session_id), LIST)
         if intent == CANCEL:
             if asked is not None and button is None:  # "取消预约" while booking: stop
-                return _turn(("好的，这次预约不办了，信息不会保存。", []), CANCEL, "dialogue")
+                return _turn((STOPPED, []), CANCEL, "dialogue")
             return _turn(self.desk.cancel(session_id, entities.get("appointment_id")), CANCEL)
         if intent == RESCHEDULE:
             return _turn(self.desk.reschedule(
@@ -80,7 +82,7 @@ class DirectAppointments:
             return None
         if asked is not None and intent != BOOK:
             if wants_to_stop(text):
-                return _turn(("好的，这次预约不办了，信息不会保存。", []), BOOK, "dialogue")
+                return _turn((STOPPED, []), BOOK, "dialogue")
             if intent_rules.requests_person(text, self.directory) or \
                     (button is None and _QUESTION.search(normalize_text(text))):
                 return None  # a question or a person: answered normally, the flow ends
@@ -153,16 +155,12 @@ class DirectAppointments:
             return _turn(reply, BOOK, STEP + "slot" if reply.outcome == "refused" else None)
         prefix = error[1] if error and error[0] == missing else ""
         if missing == "item":
-            return _turn((prefix + "好的，帮您预约到市民之家市科技局窗口办理。请问要办理或咨询什么事项？",
-                          [(item, payload(BOOK, booking_item=item)) for item in SERVICE_ITEMS]),
-                         BOOK, STEP + "item")
+            return _turn((prefix + ASK_ITEM, item_buttons()), BOOK, STEP + "item")
         if missing == "company":
             return _turn((prefix + "贵公司的全称是？", []), BOOK, STEP + "company")
         if missing == "phone":
             return _turn((prefix + "留个联系电话吧，手机或座机都行。", []), BOOK, STEP + "phone")
         if missing == "when":
-            return _turn((prefix + "想约哪天、上午还是下午？可以点下面的时间，或直接说“明天上午”"
-                          "“周四下午”“12月3日上午”；白天没空也可以问下班后的延时服务。",
-                          self.desk.when_buttons()), BOOK, STEP + "when")
+            return _turn((prefix + ASK_WHEN, self.desk.when_buttons()), BOOK, STEP + "when")
         ask, buttons = self.desk.slot_buttons(values["when"])
         return _turn((prefix + ask, buttons), BOOK, STEP + "slot")
