@@ -54,18 +54,26 @@ MAX_ALTERNATIVES = 6
 
 _BOOKING_WORD = r"(?:预约|约)"
 _REQUEST = re.compile(rf"(?:我要|我想|想要|我需要|我们想|我们要|帮我|帮忙|给我|麻烦|请|想)"
-                      rf"(?:先|再|提前|在线|网上|现在|一下)*{_BOOKING_WORD}|"
-                      r"约(?:个|一个|一下)(?:时间|号|窗口)|预约(?:一下|个时间)")
+                      rf"(?:先|再|提前|在线|网上|现在|一下)*{_BOOKING_WORD}")
+# without a request word, "约个时间" asks to book only when it is no question ("可以提前约个
+# 时间吗" asks about the clause)
+_BOOK_PHRASE = re.compile(r"约(?:个|一个|一下)(?:时间|号|窗口)|预约(?:一下|个时间)")
+_QUESTION = re.compile(r"[?？]|吗|么|可以|能不能|能否|可不可以|行不行|是否")
+# 约 a person (the liaison, staff to visit) is a request for a person, not a slot
+_PERSON = re.compile(r"约.{0,10}(?:的人|对接人|联系人|联络人|工作人员|领导|负责人|专员|老师|"
+                     r"上门|来厂|来公司|见面|当面)")
 _ABOUT_BOOKING = re.compile(r"是什么|什么是|有什么用|制度|规定|政策|条件")
 _BARE = re.compile(r"^(?:在线|网上|窗口|我要)?预约(?:窗口|服务|一下)?$")
 _OTHER_AGENCY = re.compile(r"挂号|年检|体检|疫苗|医院|门诊|驾照|驾驶证|护照|签证|通行证|社保|"
                            r"公积金|婚姻|结婚|户口|身份证|不动产|车管|餐厅|酒店")
-_CANCEL = re.compile(r"(?:取消|撤销|退掉|不要)(?:一下)?(?:我的|这个|那个|刚才的|之前的)?"
-                     r"(?:窗口)?(?:预约|约)|(?:预约|约)(?:不要了|不去了|作废|取消一下)")
+_CANCEL = re.compile(r"(?:取消|撤销|退掉|不要)[^，。,；;]{0,6}?(?:预约|约)|"
+                     r"(?:预约|约)[^，。,；;]{0,3}?(?:不要了|不去了|作废|取消)")
 _LIST = re.compile(r"我的预约|(?:查|看|查询)(?:一下|看|下)?(?:我的)?预约|预约(?:记录|情况)|"
-                   r"我(?:约|预约)了(?:哪天|什么|几点|什么时候)|(?:约|预约)的(?:是)?(?:哪天|什么时候|几点)")
+                   r"我(?:约|预约)了(?:哪天|什么|几点|什么时候)|(?:约|预约)的(?:是)?(?:哪天|什么时候|几点|时间是)|"
+                   r"有几个预约|预约成功了(?:吗|没)")
 _MOVE = re.compile(r"(?:改|换|挪|调|推迟|延后|提前)(?:到|成|在)|改约|改期|换个时间|换一天|改时间|"
-                   r"改一下时间|重新约")
+                   r"改一下时间|重新约|改(?:一下)?预约时间")
+_HOW = re.compile(r"怎么|如何|怎样|流程|规定|还能|多久|提前几天")
 _STOP = re.compile(r"^(?:算了|不约了|不用了|先不约了?|先不用了?|不预约了|退出|取消|停)[!！。.,，\s]*$")
 _PAYLOAD = re.compile(r"^/(\w+)(\{.*\})?$", re.S)
 
@@ -75,6 +83,8 @@ def booking_intent(text: str) -> str | None:
     normalized = normalize_text(text).strip()
     if not normalized or _OTHER_AGENCY.search(normalized):
         return None
+    if _HOW.search(normalized):  # "取消了预约还能再约吗", "预约怎么改期" ask about the rules
+        return None
     if _CANCEL.search(normalized):
         return CANCEL
     if _LIST.search(normalized):
@@ -82,7 +92,10 @@ def booking_intent(text: str) -> str | None:
     if _MOVE.search(normalized) and ("约" in normalized or not read_when(normalized,
                                                                         date.today()).empty):
         return RESCHEDULE
-    if _REQUEST.search(normalized) and not _ABOUT_BOOKING.search(normalized):
+    if _PERSON.search(normalized) or _ABOUT_BOOKING.search(normalized):
+        return None
+    if _REQUEST.search(normalized) or \
+            (_BOOK_PHRASE.search(normalized) and not _QUESTION.search(normalized)):
         return BOOK
     compact = re.sub(r"[\W_]", "", normalized)
     if _BARE.match(compact):
@@ -354,7 +367,7 @@ class BookingDesk:
         return [a for a in self.service.mine(session_id)
                 if a.status == "booked" and a.date >= today]
 
-    def list(self, session_id: str) -> DeskReply:
+    def mine(self, session_id: str) -> DeskReply:
         """我的预约."""
         mine = self.upcoming(session_id)
         if not mine:

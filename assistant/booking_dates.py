@@ -110,15 +110,15 @@ def read_day(text: str, today: date) -> date | None:
     if match := _DAY_ONLY_RE.search(text):
         number = chinese_number(match[1])
         if number and 1 <= number <= 31:
-            month = today.replace(day=1)
+            first = today.replace(day=1)
             for _ in range(3):  # "3号": this month's, else the next month that has it
                 try:
-                    found = month.replace(day=number)
+                    found: date | None = first.replace(day=number)
                 except ValueError:
                     found = None
                 if found is not None and found >= today:
                     return found
-                month = (month + timedelta(days=32)).replace(day=1)
+                first = (first + timedelta(days=32)).replace(day=1)
     return None
 
 

@@ -35,10 +35,12 @@ from assistant.booking_dates import read_when
 from assistant.contact_info import clean_company, find_company, normalize_phone
 from assistant.shapes import Button, DialogueTurn, Reply
 from hotline.conversations.log import ConversationLog
+from hotline.conversations.models import ChatTurn
 from knowledge.directory import LiaisonDirectory
 from knowledge.text import normalize_text
 
 STEP = "book:"  # outcome prefix of a turn that asked a booking question
+HISTORY = 12  # turns read back: a flow with a few refused answers still finds its start
 ORDER = ("item", "company", "phone", "when", "slot")
 _QUESTION = re.compile(r"[?？]|吗|怎么|如何|什么|哪些|为什么|能不能|可不可以")
 
@@ -65,11 +67,11 @@ class DirectAppointments:
         button = read_payload(text)
         intent = button.intent if button else booking_intent(text)
         entities = button.entities if button else {}
-        history = self.log.recent(session_id)
+        history = self.log.recent(session_id, limit=HISTORY)
         asked = history[-1].outcome.removeprefix(STEP) if history and \
             history[-1].outcome.startswith(STEP) else None
         if intent == LIST:
-            return _turn(self.desk.list(session_id), LIST)
+            return _turn(self.desk.mine(session_id), LIST)
         if intent == CANCEL:
             if asked is not None and button is None:  # "取消预约" while booking: stop
                 return _turn((STOPPED, []), CANCEL, "dialogue")
@@ -133,11 +135,11 @@ class DirectAppointments:
             error = ("slot", refused)
         return values, error
 
-    def _form(self, session_id: str, channel: str, text: str, history: list,  # type: ignore[type-arg]
+    def _form(self, session_id: str, channel: str, text: str, history: list[ChatTurn],
               asked: str | None) -> DialogueTurn:
         pairs: list[tuple[str | None, str]] = []
         previous: str | None = None
-        flow = []
+        flow: list[ChatTurn] = []
         for turn in reversed(history):  # this flow's earlier messages
             if not turn.outcome.startswith(STEP):
                 break

@@ -88,8 +88,11 @@ class ActionBookingGate(RuntimeAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         text = latest_text(tracker)
-        if text.startswith("/") or booking_intent(text) == BOOK:
+        asked = booking_intent(text)
+        if text.startswith("/") or asked == BOOK:
             return [SlotSet("booking_asked", True)]
+        if asked is not None:  # "我的预约" read as a booking request
+            return [SlotSet("booking_asked", False), FollowupAction(_ACTIONS[asked])]
         turn: AssistantTurn = await run_in_threadpool(self._runtime.assistant().policy, text)
         if BOOK_CHOICE not in turn.buttons:
             turn.buttons = [BOOK_CHOICE, *turn.buttons]
@@ -276,7 +279,7 @@ class ActionListAppointments(RuntimeAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
-        reply = await run_in_threadpool(desk(self._runtime).list, tracker.sender_id)
+        reply = await run_in_threadpool(desk(self._runtime).mine, tracker.sender_id)
         utter_reply(dispatcher, reply, LIST)
         return []
 
