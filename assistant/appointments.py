@@ -456,21 +456,20 @@ def slot_value(day: date, start: str) -> str:
     return f"{day.isoformat()}T{start}"
 
 
-def _slot_value(value: str) -> tuple[date, str] | None:
-    match = re.fullmatch(r"(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})", value.strip())
+def _dated(pattern: str, value: str) -> tuple[date, str] | None:
+    """A travelling value's day and the rest ("2026-12-03T09:30", "2026-12-03/上午")."""
+    match = re.fullmatch(rf"(\d{{4}}-\d{{2}}-\d{{2}}){pattern}", value.strip())
     if match is None:
         return None
     try:
         return date.fromisoformat(match[1]), match[2]
     except ValueError:
         return None
+
+
+def _slot_value(value: str) -> tuple[date, str] | None:
+    return _dated(r"T(\d{2}:\d{2})", value)
 
 
 def _when_value(value: str) -> tuple[date, str] | None:
-    match = re.fullmatch(r"(\d{4}-\d{2}-\d{2})/(.{0,8})", value.strip())
-    if match is None:
-        return None
-    try:
-        return date.fromisoformat(match[1]), match[2]
-    except ValueError:
-        return None
+    return _dated(r"/(.{0,8})", value)
