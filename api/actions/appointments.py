@@ -70,9 +70,13 @@ def entity(tracker: Tracker, name: str) -> str | None:
     return None
 
 
+def utter_buttons(dispatcher: CollectingDispatcher, text: str,
+                  buttons: list[tuple[str, str]]) -> None:
+    dispatcher.utter_message(text=text, buttons=[{"title": t, "payload": p} for t, p in buttons])
+
+
 def utter_reply(dispatcher: CollectingDispatcher, reply: DeskReply, intent: str) -> None:
-    dispatcher.utter_message(text=reply.text, buttons=[{"title": t, "payload": p}
-                                                       for t, p in reply.buttons])
+    utter_buttons(dispatcher, reply.text, reply.buttons)
     dispatcher.utter_message(json_message={PAYLOAD_KEY: {
         "intent": intent, "outcome": reply.outcome, "answer": None}})
 
@@ -218,8 +222,7 @@ class ActionAskBookingItem(RuntimeAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
-        dispatcher.utter_message(text=_error(tracker) + ASK_ITEM, buttons=[
-            {"title": t, "payload": p} for t, p in item_buttons()])
+        utter_buttons(dispatcher, _error(tracker) + ASK_ITEM, item_buttons())
         return []
 
 
@@ -232,8 +235,7 @@ class ActionAskBookingWhen(RuntimeAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         buttons = await run_in_threadpool(desk(self._runtime).when_buttons)
-        dispatcher.utter_message(text=_error(tracker) + ASK_WHEN, buttons=[
-            {"title": t, "payload": p} for t, p in buttons])
+        utter_buttons(dispatcher, _error(tracker) + ASK_WHEN, buttons)
         return []
 
 
@@ -247,8 +249,7 @@ class ActionAskBookingSlot(RuntimeAction):
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         text, buttons = await run_in_threadpool(desk(self._runtime).slot_buttons,
                                                 str(tracker.get_slot("booking_when") or ""))
-        dispatcher.utter_message(text=_error(tracker) + text, buttons=[
-            {"title": t, "payload": p} for t, p in buttons])
+        utter_buttons(dispatcher, _error(tracker) + text, buttons)
         return []
 
 
