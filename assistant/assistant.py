@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from assistant import intent_rules
 from assistant.answers import ComposedAnswer, compose_answer
+from assistant.appointments import BOOK_CHOICE, mentions_booking
 from assistant.choices import HUMAN_CHOICE
 from assistant.clarify import choices, chosen_answer, chosen_chunk
 from assistant.liaison import (
@@ -248,8 +249,10 @@ class DirectAssistant:
                                referral.topic if referral else None, confidence, reason)
 
         if composed is not None and composed.confidence >= threshold:
+            # "可以先预约再去窗口吗" is answered from clause （四）, and may book right away
+            offer = [BOOK_CHOICE, HUMAN_CHOICE] if mentions_booking(text) else [HUMAN_CHOICE]
             return AssistantTurn("ask_policy", [composed.text], answer=composed,
-                                 buttons=[HUMAN_CHOICE], trace=traced(
+                                 buttons=offer, trace=traced(
                                      f"校准置信度 {confidence:.3f} ≥ 阈值 {threshold:.3f}，作答"))
         if referral is not None:
             return AssistantTurn("out_of_scope", [

@@ -7,6 +7,7 @@ store and log in a temp folder — :func:`api.supervisor.dialogue_stack`, the sa
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.supervisor import dialogue_stack, free_port
+from api.supervisor import RASA_MODEL, dialogue_stack, free_port
 from hotline.settings import Settings
 from tests.sessions import issued
 
@@ -48,11 +49,15 @@ class Stack:
 @contextmanager
 def running_stack(runtime, test_settings,  # type: ignore[no-untyped-def]
                   tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """Start the app (over the shared ``runtime``) and Rasa; stop both on exit."""
+    """Start the app (over the shared ``runtime``) and Rasa; stop both on exit.
+
+    The model is the one `make setup` trains, or the one ``DXE_TEST_RASA_MODEL`` names (a
+    scratch model trained on a branch whose bot/ data changed)."""
     workdir = tmp_path_factory.mktemp("rasa")
+    model = Path(os.environ.get("DXE_TEST_RASA_MODEL") or RASA_MODEL)
     # A missing Rasa build or a server that does not start raises RuntimeError: an error
     # of the fixture, never a skip.
     with dialogue_stack(test_settings, workdir, TOKEN, runtime=runtime,
-                        rasa_timeout=10.0) as running:
+                        rasa_timeout=10.0, model=model) as running:
         yield Stack(running.app_url, running.rasa_url, running.rasa, running.settings,
                     workdir / "rasa.log")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from rasa_sdk.executor import ActionExecutor
 
+from api.actions.appointments import ACTIONS as APPOINTMENT_ACTIONS
 from api.actions.handoff_form import ValidateHandoffForm
 from api.actions.knowledge import ActionAnswerFromKnowledge
 from api.actions.liaison import ActionLookupLiaison
@@ -31,6 +32,7 @@ def build_executor(runtime: Runtime) -> ActionExecutor:
                    ActionLookupLiaison(runtime), ActionLookupRegistry(runtime),
                    ValidateHandoffForm(runtime), ActionCreateTicket(runtime),
                    ActionTicketStatus(runtime), ActionRateService(runtime),
-                   ActionAskRating(runtime)):
+                   ActionAskRating(runtime),
+                   *(action(runtime) for action in APPOINTMENT_ACTIONS)):
         executor.register_action(action)
     return executor

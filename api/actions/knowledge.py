@@ -8,6 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from starlette.concurrency import run_in_threadpool
 
+from api.actions.appointments import booking_if_requested
 from api.actions.base import RuntimeAction, latest_intent, latest_text
 from api.actions.payloads import utter_turn
 from api.actions.routing import handoff_if_requested
@@ -26,6 +27,8 @@ class ActionAnswerFromKnowledge(RuntimeAction):
         text = latest_text(tracker)
         if handoff := handoff_if_requested(self._runtime, text, latest_intent(tracker)):
             return handoff  # "怎么才能跟真人说上话" read as a policy question
+        if booking := booking_if_requested(text, latest_intent(tracker)):
+            return booking  # "我要预约明天上午" read as a policy question
         turn = await run_in_threadpool(self._turn, text)
         utter_turn(dispatcher, turn)
         return []

@@ -18,6 +18,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from starlette.concurrency import run_in_threadpool
 
+from api.actions.appointments import booking_if_requested
 from api.actions.base import RuntimeAction, latest_intent, latest_text
 from api.actions.payloads import utter_turn
 from api.runtime import Runtime
@@ -47,6 +48,8 @@ class ActionAnswerFirst(RuntimeAction):
         intent = latest_intent(tracker)
         if handoff := handoff_if_requested(self._runtime, text, intent):
             return [SlotSet("answered_first", True), *handoff]
+        if booking := booking_if_requested(text, intent):  # "我的预约" read as small talk
+            return [SlotSet("answered_first", True), *booking]
         turn = await run_in_threadpool(self._runtime.assistant().answer_first, text, intent)
         if turn is None:
             return [SlotSet("answered_first", False)]

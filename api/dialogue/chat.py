@@ -19,7 +19,9 @@ from api.dialogue.responses import to_turn
 from api.runtime import Runtime
 from api.schemas import Answer, Button, ChatRequest, ChatResponse, Reply
 from assistant.answers import ComposedAnswer
+from assistant.appointments import BookingDesk
 from assistant.assistant import AssistantTurn
+from assistant.direct_appointments import DirectAppointments
 from assistant.direct_tickets import DirectTickets
 from assistant.shapes import DialogueTurn
 
@@ -125,8 +127,14 @@ class ChatService:
         tickets = DirectTickets(self.runtime.tickets, self.runtime.ratings,
                                 self.runtime.conversation_log, self.runtime.knowledge.directory,
                                 self.runtime.throttle, self.runtime.appointments.after_hours)
-        handled = await run_in_threadpool(tickets.respond, request.session_id, request.channel,
+        booking = DirectAppointments(BookingDesk(self.runtime.appointments),
+                                     self.runtime.conversation_log,
+                                     self.runtime.knowledge.directory)
+        handled = await run_in_threadpool(booking.respond, request.session_id, request.channel,
                                           request.text)
+        if handled is None:
+            handled = await run_in_threadpool(tickets.respond, request.session_id,
+                                              request.channel, request.text)
         if handled is not None:
             turn_id = await self._record(request, handled.intent, handled.outcome or "dialogue",
                                          None)
