@@ -25,7 +25,7 @@ from tests.web.test_console import staff_name as staff_name  # the fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
-DAY = date(2026, 11, 18)  # a Wednesday, kept apart from the days other tests book
+DAY = date(2026, 12, 16)  # a Wednesday no other test books (the chat tests book in November)
 MARKUP = '<img src=x onerror="window.__pwned=1">武汉星河科技有限公司'
 
 
@@ -40,7 +40,7 @@ def _book(stack: Stack, start: str, company: str, phone: str = "13912345678") ->
 def office_morning(runtime: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """The service's now: 08:00 Beijing on DAY (every slot of the day still ahead)."""
     monkeypatch.setattr(runtime.appointments.service, "clock",
-                        Clock(datetime(2026, 11, 18, 8, 0, tzinfo=BEIJING)))
+                        Clock(datetime(2026, 12, 16, 8, 0, tzinfo=BEIJING)))
 
 
 def test_staff_see_the_day_mark_attendance_and_block_a_slot(
@@ -59,7 +59,7 @@ def test_staff_see_the_day_mark_attendance_and_block_a_slot(
     expect(tab).to_have_attribute("aria-pressed", "true")
     expect(desktop.locator("#bk-date")).to_have_value(DAY.isoformat())  # today, the service's
     summary = desktop.locator("#bk-summary")
-    expect(summary).to_contain_text("11月18日（周三）（今天）")
+    expect(summary).to_contain_text("12月16日（周三）（今天）")
     expect(summary).to_contain_text("市民之家市科技局服务窗口")
     expect(summary).to_contain_text("已约 3 家")
     expect(desktop.locator("#bk-slots .slot")).to_have_count(14)
@@ -98,7 +98,7 @@ def test_staff_see_the_day_mark_attendance_and_block_a_slot(
     free.get_by_role("button", name="暂停预约").click()
     dialog = desktop.locator("#dlg-block")
     expect(dialog).to_be_visible()
-    expect(dialog.locator("#block-text")).to_contain_text("11月18日（周三）上午 10:00–10:30")
+    expect(dialog.locator("#block-text")).to_contain_text("12月16日（周三）上午 10:00–10:30")
     dialog.get_by_role("button", name="取消").click()
     expect(dialog).to_be_hidden()
     expect(free).to_have_class("slot")  # not blocked
@@ -122,9 +122,9 @@ def test_staff_see_the_day_mark_attendance_and_block_a_slot(
 
     # working days around it: the next is Thursday; a later booking cannot be marked yet
     desktop.get_by_role("button", name="后一工作日 ›").click()
-    expect(desktop.locator("#bk-date")).to_have_value("2026-11-19")
-    expect(desktop.locator("#bk-summary")).to_contain_text("11月19日（周四）")
-    desktop.locator("#bk-date").fill("2026-11-21")  # a Saturday
+    expect(desktop.locator("#bk-date")).to_have_value("2026-12-17")
+    expect(desktop.locator("#bk-summary")).to_contain_text("12月17日（周四）")
+    desktop.locator("#bk-date").fill("2026-12-19")  # a Saturday
     expect(desktop.locator("#bk-summary")).to_contain_text("不是工作日")
     expect(desktop.locator("#bk-slots .slot")).to_have_count(0)
     desktop.get_by_role("button", name="今天").click()

@@ -77,7 +77,7 @@ def test_an_admin_adds_a_park_retrains_and_the_chat_knows_it(
         page.locator("#login-password").fill(password)
         page.locator("#login-submit").click()
         expect(page.locator("#editor")).to_be_visible()
-        expect(page.locator("nav.nav a")).to_have_text(["仪表盘", "知识库", "名录", "坐席"])
+        expect(page.locator("nav.nav a")).to_have_text(["仪表盘", "知识库", "名录", "登记名录", "坐席"])
         page.locator("#district-select").select_option("江夏区")
         aliases = page.locator("#d-aliases")
         restore["aliases"] = aliases.input_value()
