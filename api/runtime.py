@@ -238,7 +238,8 @@ class Runtime:
             self.embedder = Embedder(self.settings.EMBEDDING_MODEL, self.settings.QUERY_PROMPT,
                                      self.settings.PASSAGE_PROMPT,
                                      backend=self.settings.EMBEDDING_BACKEND,
-                                     threads=self.settings.EMBEDDING_THREADS)
+                                     threads=self.settings.EMBEDDING_THREADS,
+                                     lean_tokenizer=self.settings.EMBEDDING_LEAN_TOKENIZER)
         tokenizer = tokenizer_for(knowledge)
         index = self.index_store.load_current()
         index.manifest.check(model_fingerprint=self.embedder.fingerprint,

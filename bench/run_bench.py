@@ -410,6 +410,9 @@ def _session_rss(model: Path, inline: bool) -> float:
     return float(result.stdout.strip().splitlines()[-1])
 
 
+MEMORY_CHUNKS = 10_000  # issue #12: app RSS ≤ 600 MB at 10k chunks
+
+
 def bench_memory(questions: list[str], tmp: Path) -> list[str]:
     """The app's RSS (direct mode, after answering), Rasa's, and the ONNX session's with
     memory-mapped weights against the previous inline export, in the same run."""
@@ -444,6 +447,10 @@ def bench_memory(questions: list[str], tmp: Path) -> list[str]:
     finally:
         server.terminate()
         server.wait(timeout=30)
+    from bench.memory_at_scale import bench_app_memory_at_scale
+
+    rows.append(f"At {MEMORY_CHUNKS:,} chunks (bench/memory_at_scale.py):")
+    rows += bench_app_memory_at_scale(MEMORY_CHUNKS, questions, tmp / "at-scale")
     try:
         with dialogue_stack(settings, tmp, secrets.token_urlsafe(24)) as running:
             with httpx.Client(timeout=30) as client:

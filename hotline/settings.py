@@ -155,6 +155,10 @@ class Settings(BaseSettings):
         default=None, ge=1, le=64,
         description="onnxruntime / torch threads per query embedding; unset = the CPUs this "
                     "process may use, at most 2 (make bench ARGS=--load compares)")
+    EMBEDDING_LEAN_TOKENIZER: bool = Field(
+        default=True,
+        description="onnx backend: tokenise with the lean tokenizer (the same ids as "
+                    "tokenizer.json, ≈ 220 MB less resident); false = tokenizers itself")
     QUERY_PROMPT: str | None = Field(default=None, description="overrides the model's own")
     PASSAGE_PROMPT: str | None = Field(default=None, description="overrides the model's own")
     INDEX_DIR: Path = PROJECT_ROOT / "var" / "index"

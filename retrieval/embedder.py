@@ -43,7 +43,8 @@ class Embedder:
 
     def __init__(self, model_name_or_path: str, query_prompt: str | None = None,
                  passage_prompt: str | None = None, batch_size: int = 32,
-                 backend: BackendChoice = "torch", threads: int | None = None) -> None:
+                 backend: BackendChoice = "torch", threads: int | None = None,
+                 lean_tokenizer: bool = True) -> None:
         from retrieval.onnx_backend import default_threads
 
         if backend not in BACKENDS:
@@ -54,7 +55,8 @@ class Embedder:
         self._model: SentenceTransformer | None = None
         self._onnx: OnnxSentenceEncoder | None = None
         if backend != "torch":
-            self._onnx = _load_onnx(model_name_or_path, self.threads, required=backend == "onnx")
+            self._onnx = _load_onnx(model_name_or_path, self.threads, required=backend == "onnx",
+                                    lean_tokenizer=lean_tokenizer)
         if self._onnx is not None:
             from retrieval.onnx_backend import model_prompts
 
@@ -104,12 +106,12 @@ class Embedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
-def _load_onnx(model_name_or_path: str, threads: int, required: bool
-               ) -> OnnxSentenceEncoder | None:
+def _load_onnx(model_name_or_path: str, threads: int, required: bool,
+               lean_tokenizer: bool = True) -> OnnxSentenceEncoder | None:
     from retrieval.onnx_backend import OnnxSentenceEncoder, OnnxUnsupported
 
     try:
-        return OnnxSentenceEncoder(model_name_or_path, threads=threads)
+        return OnnxSentenceEncoder(model_name_or_path, threads=threads, lean=lean_tokenizer)
     except OnnxUnsupported as exc:
         if required:
             raise EmbeddingModelError(f"embedding backend onnx: {exc}") from exc
