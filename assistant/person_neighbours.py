@@ -136,7 +136,7 @@ class PersonNeighbourhood:
                 examples = load_nlu_examples(nlu_dir)
                 vectors = cached_vectors(examples, embedder.fingerprint, cache_dir, None)
                 if vectors is not None:
-                    self._ready = PersonNeighbours(examples, vectors, embedder.encode_queries)
+                    self._ready = PersonNeighbours(examples, vectors, _one_by_one(embedder))
                 else:
                     self._building = threading.Thread(
                         target=self._build, args=(examples, cache_dir, embedder),
@@ -152,9 +152,15 @@ class PersonNeighbourhood:
             vectors = cached_vectors(examples, embedder.fingerprint, cache_dir,
                                      embedder.encode_queries)
             assert vectors is not None
-            ready = PersonNeighbours(examples, vectors, embedder.encode_queries)
+            ready = PersonNeighbours(examples, vectors, _one_by_one(embedder))
         except Exception:  # rules only, as before; said once
             log.exception("person-request examples could not be encoded")
             return
         with self._lock:
             self._ready = ready
+
+
+def _one_by_one(embedder: Embedder) -> Encode:
+    """Messages embedded through the embedder's cache of recent queries: the search of the
+    same turn has usually just embedded the same text."""
+    return lambda texts: np.stack([embedder.encode_query(text) for text in texts])

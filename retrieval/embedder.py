@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from retrieval.errors import EmbeddingModelError
+
+RECENT_QUERIES = 64  # single-query vectors kept (Embedder.encode_query)
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -54,6 +57,8 @@ class Embedder:
         self.threads = threads or default_threads()
         self._model: SentenceTransformer | None = None
         self._onnx: OnnxSentenceEncoder | None = None
+        # thread-safe; the texts of the last few turns (a per-turn saving, not a result cache)
+        self._recent_query = lru_cache(maxsize=RECENT_QUERIES)(self._encode_one_query)
         if backend != "torch":
             self._onnx = _load_onnx(model_name_or_path, self.threads, required=backend == "onnx",
                                     lean_tokenizer=lean_tokenizer)
@@ -81,6 +86,16 @@ class Embedder:
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         """Embed search queries."""
         return self._encode(texts, self.query_prompt, show_progress=False)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """One query's vector (a copy), from a small cache of the latest queries: a turn
+        may embed its message twice — the search, then the person-request check."""
+        return self._recent_query(text).copy()
+
+    def _encode_one_query(self, text: str) -> np.ndarray:
+        vector = self.encode_queries([text])[0]
+        vector.flags.writeable = False
+        return vector
 
     def encode_passages(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         """Embed documents to index."""

@@ -118,7 +118,7 @@ class HybridSearcher:
         text = normalize_text(query)
         if not text:
             return SearchResult(query)
-        vector = self.embedder.encode_queries([text])[0]
+        vector = self.embedder.encode_query(text)
         tokens = self.tokenizer.tokenize(text)
         dense_first = _chunk_ranking(self.index, self.index.search_dense(vector, self.candidates))
         sparse = _chunk_ranking(self.index, self.index.search_sparse(tokens, self.candidates))
