@@ -90,8 +90,7 @@ class Embedder:
     def encode_query(self, text: str) -> np.ndarray:
         """One query's vector (a copy), from a small cache of the latest queries: a turn
         may embed its message twice — the search, then the person-request check."""
-        vector: np.ndarray = self._recent_query(text)
-        return vector.copy()
+        return np.array(self._recent_query(text), dtype=np.float32)  # a writable copy
 
     def _encode_one_query(self, text: str) -> np.ndarray:
         vector = self.encode_queries([text])[0]
