@@ -93,7 +93,7 @@ class Embedder:
         return np.array(self._recent_query(text), dtype=np.float32)  # a writable copy
 
     def _encode_one_query(self, text: str) -> np.ndarray:
-        vector = self.encode_queries([text])[0]
+        vector: np.ndarray = self.encode_queries([text])[0]
         vector.flags.writeable = False
         return vector
 
