@@ -142,8 +142,7 @@ def test_a_company_typed_with_markup_stays_text(phone: Page, runtime: Any, monda
     assert re.search(r"[\u4e00-\u9fff]", reply)
     assert phone.locator("#log img, #log script").count() == 0
     assert phone.evaluate("() => window.__pwned") is None
-    ask(phone, "算了")  # nothing booked
-    assert _booked(runtime, TUESDAY) == [] or all(
-        company != MARKUP for _start, company in _booked(runtime, TUESDAY))
+    ask(phone, "算了")  # stops the form: nothing booked
+    assert runtime.appointments.service.mine(_session(phone, runtime)) == []
     assert phone.locator("#log img, #log script").count() == 0
     assert phone.evaluate("() => window.__pwned") is None
