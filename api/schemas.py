@@ -71,6 +71,9 @@ class ChatResponse(BaseModel):
     tickets: list[TicketCard] = Field(default_factory=list,
                                       description="ticket status cards (我的工单进度)")
     rating: RatingPrompt | None = Field(default=None, description="show the 好差评 widget")
+    watch_inbox: bool = Field(
+        default=False, description="this turn booked or moved an appointment: its reminder "
+        "will reach the session's inbox (GET /api/notifications), so watch it")
 
 
 class SuggestRequest(BaseModel):

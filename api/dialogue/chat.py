@@ -43,6 +43,13 @@ def _replies(turn: AssistantTurn) -> list[Reply]:
     return replies
 
 
+INBOX_OUTCOMES = frozenset({"booked", "rescheduled"})  # a reminder will follow: watch the inbox
+
+
+def _watch_inbox(outcome: str | None) -> bool:
+    return outcome in INBOX_OUTCOMES
+
+
 REHEARSAL_PREFIX = "try:"  # the conversations of 试一试: never recorded
 
 
@@ -121,7 +128,8 @@ class ChatService:
         turn_id = await self._record(request, intent, turn.outcome or "dialogue", turn.answer)
         return ChatResponse(session_id=request.session_id, replies=turn.replies, intent=intent,
                             answer=turn.answer, handoff=turn.handoff, turn_id=turn_id,
-                            tickets=turn.tickets, rating=turn.rating)
+                            tickets=turn.tickets, rating=turn.rating,
+                            watch_inbox=_watch_inbox(turn.outcome))
 
     async def _direct(self, request: ChatRequest) -> ChatResponse:
         tickets = DirectTickets(self.runtime.tickets, self.runtime.ratings,
@@ -141,7 +149,7 @@ class ChatService:
             return ChatResponse(session_id=request.session_id, replies=handled.replies,
                                 intent=handled.intent, answer=None, handoff=handled.handoff,
                                 degraded=True, turn_id=turn_id, tickets=handled.tickets,
-                                rating=handled.rating)
+                                rating=handled.rating, watch_inbox=_watch_inbox(handled.outcome))
         turn = await run_in_threadpool(self.runtime.assistant().respond, request.text)
         replies = _replies(turn)
         answer = to_answer(turn.answer)

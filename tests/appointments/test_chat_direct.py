@@ -37,6 +37,7 @@ def test_book_list_reschedule_cancel_without_rasa(client: TestClient, runtime: R
     assert "11月4日（周三）下午可以预约的时段" in text(slots)
     booked = chat(client, session, buttons(slots)["下午 14:00–14:30"])
     assert booked["intent"] == "book_appointment"
+    assert booked["watch_inbox"] is True and slots["watch_inbox"] is False  # the reminder's
     assert "预约成功" in text(booked) and "11月4日（周三）下午 14:00–14:30" in text(booked)
     assert "市民之家市科技局服务窗口" in text(booked)
     mine = runtime.appointments.service.mine(internal_id(runtime, session))
@@ -47,8 +48,9 @@ def test_book_list_reschedule_cancel_without_rasa(client: TestClient, runtime: R
     assert "11月4日（周三）下午 14:00–14:30" in text(listed)
     moved = chat(client, session, "改到周四上午")
     assert "已为您改期" in text(moved) and "11月5日（周四）上午 09:00–09:30" in text(moved)
+    assert moved["watch_inbox"] is True and listed["watch_inbox"] is False
     cancelled = chat(client, session, "取消预约")
-    assert "已取消" in text(cancelled)
+    assert "已取消" in text(cancelled) and cancelled["watch_inbox"] is False
     assert runtime.appointments.service.mine(internal_id(runtime, session))[0].status == \
         "cancelled"
 

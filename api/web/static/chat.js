@@ -4,7 +4,7 @@
 const MAX_TEXT = 1000;
 const MAX_ENTRIES = 300;          // transcript entries kept on the device
 const REQUEST_TIMEOUT_MS = 30000;
-const INBOX_POLL_MS = 5000;       // staff replies and ticket news, once the session has a ticket
+const INBOX_POLL_MS = 5000;       // staff replies, ticket news, reminders: once watched
 // a credential issued by POST /api/sessions (or the 鄂汇办 exchange): "<id>.<signature>"
 const SESSION_PATTERN = /^[A-Za-z0-9_:-]{1,140}\.[A-Za-z0-9_-]{20,60}$/;
 const DEFAULT_LEVELS = [
@@ -62,7 +62,7 @@ function loadState() {
   const entries = stored && Array.isArray(stored.entries) ? stored.entries : [];
   const sessionId = stored && typeof stored.sessionId === "string" &&
     SESSION_PATTERN.test(stored.sessionId) ? stored.sessionId : null;
-  // inbox: whether to watch it (the session has tickets) and the newest message shown
+  // inbox: whether to watch it (the session has tickets or bookings) and the newest message shown
   const watch = Boolean(sessionId && stored.watch);
   const inboxSeen = sessionId && Number.isInteger(stored.inboxSeen) ? stored.inboxSeen : null;
   return { sessionId, entries: sessionId ? entries : [], watch, inboxSeen };
@@ -442,7 +442,8 @@ async function send(text, shown) {
     return false;
   }
   addEntries(...entriesFor(result.body));
-  if (result.body.handoff || (Array.isArray(result.body.tickets) && result.body.tickets.length)) {
+  if (result.body.handoff || (Array.isArray(result.body.tickets) && result.body.tickets.length) ||
+      result.body.watch_inbox === true) {  // a ticket's news, or a booking's reminder
     watchInbox();
   }
   return true;
@@ -549,8 +550,9 @@ function renderClaim(entry, index) {
 
 // ---------------------------------------------------------------- inbox
 
-/** Staff replies and ticket news reach the page without a reload: the session's inbox
- * (GET /api/notifications) is polled while the session has a ticket. */
+/** Staff replies, ticket news and booking reminders reach the page without a reload: the
+ * session's inbox (GET /api/notifications) is polled once the session has a ticket or a
+ * booking (a response with ``watch_inbox``). */
 function watchInbox() {
   if (!state.watch) {
     state.watch = true;
