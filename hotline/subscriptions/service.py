@@ -95,8 +95,9 @@ def _insert_ignore(session: Session, table: Any, values: dict[str, Any]) -> bool
     inserting it: PostgreSQL waits for it); True when this call inserted."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).values(**values).on_conflict_do_nothing()
-    return rowcount(session.execute(statement)) == 1
+    key = next(iter(table.primary_key.columns))
+    statement = insert(table).values(**values).on_conflict_do_nothing().returning(key)
+    return session.execute(statement).first() is not None
 
 
 class SubscriptionService:

@@ -13,11 +13,11 @@ from knowledge.models import DocKind, Document
 
 def publish_of(document: Document, version: int) -> Publish:
     """The publish of ``document``'s version ``version`` (a FAQ carries its answer)."""
-    answer = None
-    if document.kind == DocKind.FAQ and document.chunks:
-        answer = document.chunks[0].answer or None
-    return Publish(document.id, version, str(document.kind), document.title,
-                   document.doc_number, document.source, answer)
+    title, answer = document.title, None
+    if document.kind == DocKind.FAQ and document.chunks:  # the question and its answer
+        title, answer = document.chunks[0].text, document.chunks[0].answer or None
+    return Publish(document.id, version, str(document.kind), title, document.doc_number,
+                   document.source, answer)
 
 
 def build_subscriptions(settings: Settings, sessions: sessionmaker[Session],
