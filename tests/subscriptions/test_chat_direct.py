@@ -8,7 +8,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hotline.subscriptions.service import NotVerified
-
 from tests.sessions import credential_for, internal_id, new_session
 from tests.tickets.test_degraded_chat import chat
 

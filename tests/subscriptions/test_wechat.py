@@ -21,7 +21,14 @@ from hotline.library.splitting import split_text
 from hotline.notifications.models import Delivery, Notification
 from hotline.subscriptions.service import Publish
 from knowledge.models import DocKind
-from tests.channels.wechat.support import ACCOUNT, TOKEN, new_openid, post_xml, reply_content, text_xml
+from tests.channels.wechat.support import (
+    ACCOUNT,
+    TOKEN,
+    new_openid,
+    post_xml,
+    reply_content,
+    text_xml,
+)
 from tests.fakes.wechat_api import FakeWeChatAPI
 
 TEMPLATE = "tpl-" + secrets.token_hex(6)
@@ -86,7 +93,8 @@ def settled(runtime: Any, identity: str, timeout: float = 20.0) -> Delivery:
                 .where(Notification.recipient_id == identity,
                        Notification.event == "subscription", Delivery.transport == "channel"))
             if delivery is not None and delivery.status != "pending":
-                return delivery
+                found: Delivery = delivery
+                return found
         assert time.monotonic() < end, f"no settled delivery for {identity}"
         runtime.notifications.worker.wake()
         time.sleep(0.1)
@@ -107,8 +115,9 @@ def test_the_three_wechat_routes(monkeypatch: pytest.MonkeyPatch, runtime: Any,
         fake_api.accept_template(accepted, TEMPLATE)  # WeChat's popup, then its event
         post_xml(client, consent_xml(accepted, TEMPLATE, "accept"))
         post_xml(client, consent_xml(neither, TEMPLATE, "reject"))
-        assert client.app.state.wechat.consents.accepted(accepted, TEMPLATE)
-        assert not client.app.state.wechat.consents.accepted(neither, TEMPLATE)
+        consents = client.app.state.wechat.consents  # type: ignore[attr-defined]
+        assert consents.accepted(accepted, TEMPLATE)
+        assert not consents.accepted(neither, TEMPLATE)
         leave_the_window(runtime, accepted)
         leave_the_window(runtime, neither)
         sent_before = len(fake_api.sent)
