@@ -146,3 +146,28 @@ def test_the_three_wechat_routes(monkeypatch: pytest.MonkeyPatch, runtime: Any,
     for openid in (in_window, accepted, neither):  # the inbox holds every notice
         items, _unread = runtime.notifications.inbox.list("enterprise", f"wx:{openid}")
         assert [i.event for i in items] == ["subscription"]
+
+
+def test_a_withdrawn_consent_falls_back_to_the_inbox_and_is_forgotten(
+        runtime: Any, fake_api: FakeWeChatAPI) -> None:
+    from api.channels.wechat.client import WeChatApiClient
+    from api.channels.wechat.notices import TemplateConsents, send_notice
+    from api.channels.wechat.quota import SendQuota
+    from api.channels.wechat.storage import DatabaseStorage
+
+    storage = DatabaseStorage(runtime.sessions, prefix=f"t{secrets.token_hex(3)}")
+    client = WeChatApiClient(fake_api.app_id, fake_api.app_secret,
+                             api_base_url=fake_api.base_url, session=storage, timeout=5)
+    consents, openid = TemplateConsents(storage), new_openid()
+    notice = {"title": "新政策", "doc_number": "", "topic": "科技金融", "link": ""}
+    consents.record(openid, TEMPLATE, True)  # we think so; WeChat says 43101
+    route = send_notice(client, SendQuota(runtime.sessions), consents, TEMPLATE, openid,
+                        "【政策订阅·科技金融】…", notice)
+    assert route == "inbox" and not consents.accepted(openid, TEMPLATE)
+    fake_api.accept_template(openid, TEMPLATE)
+    consents.record(openid, TEMPLATE, True)
+    assert send_notice(client, SendQuota(runtime.sessions), consents, TEMPLATE, openid,
+                       "【政策订阅·科技金融】…", notice) == "bizsend"
+    (body,) = fake_api.subscribe_sent
+    assert body["data"]["thing2"]["value"] == "无文号" and "page" not in body
+    assert fake_api.sent == []
