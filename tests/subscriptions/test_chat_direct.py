@@ -60,6 +60,7 @@ def test_an_unnamed_topic_gets_the_topic_buttons(client: TestClient, runtime: Ru
     done = chat(client, session, choices["孵化载体"])
     assert "已为您订阅“孵化载体”" in text(done)
     assert runtime.subscriptions.topics_of(internal_id(runtime, session)) == ["incubators"]
+    chat(client, session, "退订")
 
 
 def test_an_unverified_identity_is_told_how_and_a_company_name_is_no_key(
@@ -73,6 +74,7 @@ def test_an_unverified_identity_is_told_how_and_a_company_name_is_no_key(
     chat(client, other, "订阅高企认定，我们公司是武汉星河科技有限公司")
     third = new_session(client)  # the same company typed elsewhere: nothing of the other's
     assert "还没有订阅" in text(chat(client, third, "我订阅了什么，武汉星河科技有限公司"))
+    chat(client, other, "退订")  # leave the shared runtime as found
 
 
 def test_policy_questions_are_still_answered(client: TestClient) -> None:
