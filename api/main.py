@@ -100,7 +100,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         wechat.start(app, config)  # app.state.wechat: None unless WECHAT_TOKEN is set
         notices = app.state.runtime.notifications
         if getattr(app.state.wechat, "can_deliver", False):  # enterprises on WeChat hear there
-            notices.register_channel("wechat", wechat.WeChatNotifier(app.state))
+            notices.register_channel("wechat", wechat.WeChatNotifier(
+                app.state, config.WECHAT_SUBSCRIBE_TEMPLATE_ID))
         notices.start()  # delivers webhook / e-mail / channel messages in a background thread
         escalation = (EscalationScheduler(app.state.runtime.tickets,
                                           config.ESCALATION_INTERVAL_SECONDS)

@@ -36,6 +36,8 @@ from hotline.security.logins import StaffLogins
 from hotline.security.sessions import SessionIssuer, development_secret
 from hotline.security.throttle import Throttle
 from hotline.settings import Settings
+from hotline.subscriptions.service import SubscriptionService
+from hotline.subscriptions.setup import build_subscriptions
 from hotline.tickets.deadlines import DeadlinePolicy
 from hotline.tickets.links import TicketLinks
 from hotline.tickets.ratings import RatingService
@@ -84,6 +86,7 @@ class Runtime:
     session_issuer: SessionIssuer = field(init=False)  # web / 鄂汇办 session credentials
     throttle: Throttle = field(init=False)  # rate limits (hotline/security/throttle.py)
     library: Library = field(init=False)  # documents, FAQs, synonyms (hotline/library)
+    subscriptions: SubscriptionService = field(init=False)  # opt-in policy notices
     index_jobs: IndexJobs = field(init=False)  # background re-indexing
     registries: RegistryLookup = field(init=False)  # the imported registries' look-ups
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -214,6 +217,8 @@ class Runtime:
         self.throttle = Throttle(self.settings.RATE_LIMITS, self.settings.RATE_LIMIT_STORAGE,
                                  enabled=self.settings.RATE_LIMITS_ENABLED)
         self.library = Library(self.sessions)
+        self.subscriptions = build_subscriptions(self.settings, self.sessions,
+                                                 self.notifications.notifier, self.library)
         self.registries = RegistryLookup(RegistryStore(self.sessions))
         self.index_jobs = IndexJobs(self.sessions, self.index_store, self.current_knowledge,
                                     lambda: self.embedder)

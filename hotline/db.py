@@ -188,7 +188,7 @@ MODEL_MODULES = ("hotline.conversations.models", "hotline.tickets.models",
                  "hotline.notifications.models", "hotline.problems.models",
                  "hotline.security.models", "hotline.audit.models", "hotline.library.models",
                  "hotline.directory.models", "hotline.appointments.models",
-                 "hotline.registries.models",
+                 "hotline.registries.models", "hotline.subscriptions.models",
                  "hotline.reports.rollups",  # the daily counts' tables and their listeners
                  "api.channels.wechat.models")  # the WeChat channel's own tables
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"

@@ -264,6 +264,14 @@ class Settings(BaseSettings):
         default_factory=dict,
         description='extended-hours (延时服务) appointment windows, e.g. {"午间": "12:00-13:30", '
                     '"傍晚": "17:30-19:00"}; empty = none offered')
+    # opt-in policy notices (hotline/subscriptions, docs/subscriptions.md)
+    SUBSCRIPTION_WEEKLY_CAP: int = Field(
+        default=3, ge=0, le=50,
+        description="policy notices one subscriber gets per week at most (0: none)")
+    WECHAT_SUBSCRIBE_TEMPLATE_ID: str = Field(
+        default="", max_length=128,
+        description="the 订阅通知 template (fields thing1 标题, thing2 文号, thing3 主题) used "
+                    "outside WeChat's 48-hour window; empty: none (the in-app inbox)")
     APPOINTMENT_SLOT_MINUTES: int = Field(default=30, ge=5, le=240,
                                           description="length of one appointment slot")
     APPOINTMENT_CAPACITY: int = Field(default=2, ge=1, le=100,

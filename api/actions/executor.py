@@ -14,6 +14,7 @@ from api.actions.knowledge import ActionAnswerFromKnowledge
 from api.actions.liaison import ActionLookupLiaison
 from api.actions.registry import ActionLookupRegistry
 from api.actions.routing import ActionAnswerFirst
+from api.actions.subscriptions import ActionSubscriptions
 from api.actions.tickets import (
     ActionAskRating,
     ActionCreateTicket,
@@ -32,7 +33,7 @@ def build_executor(runtime: Runtime) -> ActionExecutor:
                    ActionLookupLiaison(runtime), ActionLookupRegistry(runtime),
                    ValidateHandoffForm(runtime), ActionCreateTicket(runtime),
                    ActionTicketStatus(runtime), ActionRateService(runtime),
-                   ActionAskRating(runtime),
+                   ActionAskRating(runtime), ActionSubscriptions(runtime),
                    *(action(runtime) for action in APPOINTMENT_ACTIONS)):
         executor.register_action(action)
     return executor

@@ -12,6 +12,7 @@ from api.actions.appointments import booking_if_requested
 from api.actions.base import RuntimeAction, latest_intent, latest_text
 from api.actions.payloads import utter_turn
 from api.actions.routing import handoff_if_requested
+from api.actions.subscriptions import subscriptions_if_requested
 from assistant.assistant import AssistantTurn
 
 
@@ -29,6 +30,8 @@ class ActionAnswerFromKnowledge(RuntimeAction):
             return handoff  # "怎么才能跟真人说上话" read as a policy question
         if booking := booking_if_requested(text, latest_intent(tracker)):
             return booking  # "我要预约明天上午" read as a policy question
+        if subscribed := subscriptions_if_requested(text, latest_intent(tracker)):
+            return subscribed  # "有新的项目申报通知告诉我" read as a policy question
         turn = await run_in_threadpool(self._turn, text)
         utter_turn(dispatcher, turn)
         return []

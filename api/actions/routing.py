@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from api.actions.appointments import booking_if_requested
 from api.actions.base import RuntimeAction, latest_intent, latest_text
 from api.actions.payloads import utter_turn
+from api.actions.subscriptions import subscriptions_if_requested
 from api.runtime import Runtime
 from assistant import intent_rules
 
@@ -50,6 +51,8 @@ class ActionAnswerFirst(RuntimeAction):
             return [SlotSet("answered_first", True), *handoff]
         if booking := booking_if_requested(text, intent):  # "我的预约" read as small talk
             return [SlotSet("answered_first", True), *booking]
+        if subscribed := subscriptions_if_requested(text, intent):  # "退订" read as deny
+            return [SlotSet("answered_first", True), *subscribed]
         turn = await run_in_threadpool(self._runtime.assistant().answer_first, text, intent)
         if turn is None:
             return [SlotSet("answered_first", False)]

@@ -24,6 +24,7 @@ from assistant.assistant import AssistantTurn
 from assistant.direct_appointments import DirectAppointments
 from assistant.direct_tickets import DirectTickets
 from assistant.shapes import DialogueTurn
+from assistant.subscriptions import DirectSubscriptions, SubscriptionDesk
 
 log = logging.getLogger(__name__)
 
@@ -138,8 +139,12 @@ class ChatService:
         booking = DirectAppointments(BookingDesk(self.runtime.appointments),
                                      self.runtime.conversation_log,
                                      self.runtime.knowledge.directory)
-        handled = await run_in_threadpool(booking.respond, request.session_id, request.channel,
+        subscriptions = DirectSubscriptions(SubscriptionDesk(self.runtime.subscriptions))
+        handled = await run_in_threadpool(subscriptions.respond, request.session_id,
                                           request.text)
+        if handled is None:
+            handled = await run_in_threadpool(booking.respond, request.session_id,
+                                              request.channel, request.text)
         if handled is None:
             handled = await run_in_threadpool(tickets.respond, request.session_id,
                                               request.channel, request.text)

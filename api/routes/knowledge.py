@@ -38,6 +38,8 @@ from hotline.library.splitting import UploadError, read_upload, split_text
 from hotline.problems.service import ProblemNotFound
 from hotline.security.accounts import StaffMember
 from hotline.security.roles import allowed
+from hotline.subscriptions.service import UnknownTopic
+from hotline.subscriptions.topics import TOPICS
 from knowledge.models import DocKind
 
 PREFIX = "/api/admin/knowledge"
@@ -270,6 +272,47 @@ async def restore_version(doc_id: DocId, number: VersionNumber, runtime: Runtime
     """(Admins) publish an older version again, as a new version; re-indexes."""
     change = await _call(lambda: runtime.library.restore(doc_id, number, member.name))
     return _changed(runtime, change, f"restore {doc_id} v{number}", member.name)
+
+
+# -- topics (subscriptions) ------------------------------------------------------------------
+TopicKey = Literal["high_tech", "projects", "transfer", "incubators", "talent", "finance",
+                   "commissioners"]
+
+
+class TopicsBody(BaseModel):
+    """The subscription topics a document or FAQ is tagged with (keys, see ``available``)."""
+
+    topics: list[TopicKey] = Field(max_length=len(TOPICS))
+
+
+def _topics_view(doc_id: str, keys: list[str]) -> dict[str, Any]:
+    return {"document_id": doc_id, "topics": keys,
+            "available": [{"key": t.key, "name": t.name} for t in TOPICS]}
+
+
+@router.get("/documents/{doc_id}/topics")
+async def read_document_topics(doc_id: DocId, runtime: RuntimeDep,
+                               member: Reader) -> dict[str, Any]:
+    """The document's subscription topics, and every topic there is."""
+    def read() -> list[str]:
+        runtime.library.get(doc_id)  # 404 when unknown
+        return runtime.subscriptions.document_topics(doc_id)
+    return _topics_view(doc_id, await _call(read))
+
+
+@router.put("/documents/{doc_id}/topics")
+async def update_document_topics(doc_id: DocId, body: TopicsBody, runtime: RuntimeDep,
+                                 member: Publisher) -> dict[str, Any]:
+    """(Admins) tag a document or FAQ with topics: its next publish tells their subscribers
+    (restoring an old version tells nobody)."""
+    def update() -> list[str]:
+        runtime.library.get(doc_id)
+        try:
+            return runtime.subscriptions.set_document_topics(doc_id, list(body.topics),
+                                                             member.name)
+        except UnknownTopic as exc:
+            raise InvalidContent(f"没有这个订阅主题：{exc}") from exc
+    return _topics_view(doc_id, await _call(update))
 
 
 # -- FAQs ------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -179,6 +179,10 @@ class Library:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
         self._reads = read_sessions(sessions)
+        # called as hook(session, document, version number) inside a publish's transaction
+        # (e.g. announcing it to subscribers); an error rolls the publish back. Restoring
+        # an old version and the seed import call none.
+        self.publish_hooks: list[Callable[[Session, Document, int], None]] = []
 
     # -- reading -----------------------------------------------------------------------------
     def documents(self, kind: str | None = None, state: str | None = None) -> list[DocumentView]:
@@ -371,6 +375,9 @@ class Library:
             if move == Move.PUBLISH:
                 row.live_version = self._snapshot(session, row, actor, "publish")
                 served_changed = True
+                session.flush()
+                for hook in self.publish_hooks:
+                    hook(session, _document(row), row.live_version)
             row.state = target
             row.updated_by, row.updated_at = actor, _now()
             record(session, actor, str(move), AUDIT_KIND, doc_id, before, _audit_view(row))

@@ -7,7 +7,7 @@ A sender is any object with ``notify(session_id, text) -> bool`` (e.g. the WeCha
 from __future__ import annotations
 
 import threading
-from typing import Protocol
+from typing import Any, Protocol
 
 from hotline.notifications.errors import DeliveryError
 
@@ -38,13 +38,20 @@ class ChannelRegistry:
     def has(self, channel: str) -> bool:
         return channel in self._senders
 
-    def send(self, channel: str, session_id: str, text: str) -> None:
-        """Deliver through the channel's sender; raises :class:`DeliveryError` otherwise."""
+    def send(self, channel: str, session_id: str, text: str,
+             notice: dict[str, Any] | None = None) -> None:
+        """Deliver through the channel's sender; raises :class:`DeliveryError` otherwise.
+        A policy notice (``notice``: its title, 文号, link, topic) goes to the sender's
+        ``notify_notice(session_id, text, notice)`` when it has one (WeChat: 客服消息 or
+        订阅通知, by WeChat's rules), else to ``notify``."""
         sender = self._senders.get(channel)
         if sender is None:
             raise DeliveryError(f"no sender registered for channel {channel!r}")
         try:
-            accepted = sender.notify(session_id, text)
+            notify_notice = getattr(sender, "notify_notice", None)
+            accepted = (notify_notice(session_id, text, notice)
+                        if notice is not None and callable(notify_notice)
+                        else sender.notify(session_id, text))
         except Exception as exc:  # a sender should not raise; treat it as a failure
             raise DeliveryError(f"channel {channel}: {type(exc).__name__}: {exc}") from exc
         if not accepted:

@@ -55,8 +55,9 @@ class Routes:
                 "body": f"{message.recipient_id}：\n\n{message.text}\n\n"
                         "—— 武汉市科技局“店小二”企业服务助手（系统邮件，请勿直接回复）"}))
         if message.recipient_kind == "enterprise" and self.channels.has(channel):
+            extra = {"notice": about.facts["notice"]} if "notice" in about.facts else {}
             out.append(("channel", channel, {"session_id": message.recipient_id,
-                                             "text": message.text}))
+                                             "text": message.text, **extra}))
         return out
 
 

@@ -28,7 +28,8 @@ class Dispatcher:
         elif delivery.transport == "email" and self.mail is not None:
             self.mail.send(delivery.target, payload["subject"], payload["body"])
         elif delivery.transport == "channel":
-            self.channels.send(delivery.target, payload["session_id"], payload["text"])
+            self.channels.send(delivery.target, payload["session_id"], payload["text"],
+                               payload.get("notice"))
         else:
             raise DeliveryError(f"transport {delivery.transport!r} is not configured")
 

@@ -10,8 +10,15 @@ Endpoints (under ``/cgi-bin/``), with WeChat's error codes (always HTTP 200, lik
   40001 invalid token, 42001 expired token, 47001 malformed body, 40008 message type,
   40003 openid, 45002 content over 2048 bytes, 45047 out of response count limit.
 
-Test controls: ``expire_tokens()``, ``revoke_tokens()``, ``set_quota(openid, n)``, and the
-record ``token_requests`` and ``sent`` (``(openid, content)`` accepted messages).
+- ``POST message/subscribe/bizsend?access_token=…`` (订阅通知) with ``{"touser",
+  "template_id", "page"?, "data": {"<key>": {"value"}}}`` → ``{"errcode": 0}``; the token
+  errors above, 47001 malformed body, 40003 openid, 40037 unknown template, 43101 the user
+  did not accept the template, 47003 a ``thing`` value over 20 characters.
+
+Test controls: ``expire_tokens()``, ``revoke_tokens()``, ``set_quota(openid, n)``,
+``add_template(id)``, ``accept_template(openid, id)``, and the record ``token_requests``,
+``sent`` (``(openid, content)`` accepted messages) and ``subscribe_sent`` (accepted
+订阅通知 bodies).
 """
 
 from __future__ import annotations
@@ -45,6 +52,9 @@ class FakeWeChatAPI:
         self._tokens: dict[str, float] = {}  # token → expiry (epoch seconds)
         self._quota: dict[str, int] = {}  # openid → customer-service messages still allowed
         self._rid = itertools.count(1)
+        self.subscribe_sent: list[dict[str, Any]] = []
+        self._templates: set[str] = set()
+        self._accepted: set[tuple[str, str]] = set()  # (openid, template id)
         self._lock = threading.Lock()
         self.base_url = ""
 
@@ -63,6 +73,16 @@ class FakeWeChatAPI:
         """Allow only ``remaining`` more messages to ``openid`` (then 45047)."""
         with self._lock:
             self._quota[openid] = remaining
+
+    def add_template(self, template_id: str) -> None:
+        """The account owns this 订阅通知 template."""
+        with self._lock:
+            self._templates.add(template_id)
+
+    def accept_template(self, openid: str, template_id: str) -> None:
+        """The user accepted the template (as after WeChat's popup)."""
+        with self._lock:
+            self._accepted.add((openid, template_id))
 
     def sent_to(self, openid: str) -> list[str]:
         with self._lock:
@@ -125,6 +145,39 @@ class FakeWeChatAPI:
             self.sent.append((openid, content))
             return {"errcode": 0, "errmsg": "ok"}
 
+    def _token_error(self, token: str | None) -> dict[str, Any] | None:
+        if not token:
+            return self._error(41001, "access_token missing")
+        if token not in self._tokens:
+            return self._error(40001, "invalid credential, access_token is invalid or not latest")
+        if self._tokens[token] <= time.time():
+            return self._error(42001, "access_token expired")
+        return None
+
+    def bizsend(self, query: dict[str, str], body: bytes) -> dict[str, Any]:
+        with self._lock:
+            if (error := self._token_error(query.get("access_token"))) is not None:
+                return error
+            try:
+                data = json.loads(body.decode("utf-8"))
+                openid, template, fields = data["touser"], data["template_id"], data["data"]
+            except (ValueError, KeyError, TypeError):
+                return self._error(47001, "data format error")
+            if not isinstance(openid, str) or not OPENID.match(openid):
+                return self._error(40003, "invalid openid")
+            if template not in self._templates:
+                return self._error(40037, "invalid template_id")
+            if not isinstance(fields, dict) or not all(
+                    isinstance(v, dict) and isinstance(v.get("value"), str) for v in fields.values()):
+                return self._error(47001, "data format error")
+            if any(key.startswith("thing") and len(value["value"]) > 20
+                   for key, value in fields.items()):
+                return self._error(47003, "argument invalid! data.thing.value invalid")
+            if (openid, template) not in self._accepted:
+                return self._error(43101, "user refuse to accept the msg")
+            self.subscribe_sent.append(data)
+            return {"errcode": 0, "errmsg": "ok"}
+
     @contextmanager
     def running(self) -> Iterator[FakeWeChatAPI]:
         """Serve on 127.0.0.1 (a free port) until the block ends; ``base_url`` is set."""
@@ -156,6 +209,8 @@ class FakeWeChatAPI:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 if path == "/cgi-bin/message/custom/send":
                     self._answer(200, fake.custom_send(query, body))
+                elif path == "/cgi-bin/message/subscribe/bizsend":
+                    self._answer(200, fake.bizsend(query, body))
                 else:
                     self._answer(404, {"errcode": 404, "errmsg": "not found"})
 

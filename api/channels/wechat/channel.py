@@ -18,6 +18,7 @@ from api.channels.wechat.dedup import PENDING, REPLIED, Claim, InboundLog, dedup
 from api.channels.wechat.delivery import SESSION_PREFIX, send_parts
 from api.channels.wechat.formatting import format_response, split_text
 from api.channels.wechat.intake import interpret
+from api.channels.wechat.notices import TemplateConsents, consents_in
 from api.channels.wechat.quota import SendQuota
 from api.channels.wechat.security import MessageCipher
 from api.channels.wechat.storage import make_storage
@@ -51,6 +52,7 @@ class WeChatChannel:
         self.inbound = InboundLog(sessions)
         self.quota = SendQuota(sessions)
         self.storage = make_storage(config, sessions)
+        self.consents = TemplateConsents(self.storage)  # 订阅通知 templates users accepted
         self._tasks: set[asyncio.Task[Any]] = set()
         self._pruned_at: float | None = None
 
@@ -79,6 +81,8 @@ class WeChatChannel:
         if not claim.owner:
             return await self._replay(key, claim, deadline)
         intake = interpret(message)
+        for template_id, accepted in consents_in(message):
+            await run_in_threadpool(self.consents.record, message.source, template_id, accepted)
         if intake.allowance:
             await run_in_threadpool(self.quota.grant, message.source, intake.allowance)
         if intake.text is None:

@@ -16,6 +16,7 @@ from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
 from api.channels.wechat.formatting import split_text
+from api.channels.wechat.notices import send_notice
 from api.channels.wechat.parsing import OPENID
 from api.channels.wechat.quota import SendQuota
 
@@ -90,8 +91,9 @@ class WeChatNotifier:
     when WeChat allows no message now (the user has not interacted recently).
     """
 
-    def __init__(self, app_state_or_channel: Any) -> None:
+    def __init__(self, app_state_or_channel: Any, template_id: str | None = None) -> None:
         self._target = app_state_or_channel
+        self.template_id = template_id or None  # the 订阅通知 template for policy notices
 
     def notify(self, session_id: str, text: str) -> bool:
         if not session_id.startswith(SESSION_PREFIX):
@@ -101,3 +103,22 @@ class WeChatNotifier:
         except Exception:  # a notifier must never break the ticket service
             log.exception("WeChat notification for %s failed", session_id)
             return False
+
+    def notify_notice(self, session_id: str, text: str, notice: dict[str, Any]) -> bool:
+        """A policy notice by WeChat's rules (:mod:`api.channels.wechat.notices`): True when
+        it was sent or may only wait in the inbox, False to retry later."""
+        if not session_id.startswith(SESSION_PREFIX):
+            return True  # not a WeChat user: the inbox holds it
+        openid = session_id.removeprefix(SESSION_PREFIX)
+        channel = getattr(self._target, "wechat", self._target)
+        if channel is None or not getattr(channel, "can_deliver", False) or \
+                not OPENID.match(openid):
+            return True
+        try:
+            route = send_notice(channel.new_client(), channel.quota, channel.consents,
+                                self.template_id, openid, text, notice)
+        except Exception:  # a notifier must never break the worker
+            log.exception("WeChat policy notice for %s failed", session_id)
+            return False
+        log.info("policy notice to %s: %s", session_id, route)
+        return route != "retry"
