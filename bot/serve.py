@@ -34,7 +34,8 @@ def rasa_argv(args: list[str], secret: str) -> list[str]:
     if len(secret) < MIN_SECRET_LENGTH:
         raise LaunchError(f"bot.serve: {SECRET_VARIABLE} must hold at least "
                           f"{MIN_SECRET_LENGTH} characters")
-    return ["rasa", "run", *args, "--jwt-secret", secret, "--jwt-method", JWT_METHOD]
+    # one token: a secret that begins with "-" (token_urlsafe can) is not read as an option
+    return ["rasa", "run", *args, f"--jwt-secret={secret}", "--jwt-method", JWT_METHOD]
 
 
 def main(args: list[str] | None = None) -> None:

@@ -155,8 +155,19 @@ def action_validation(responses: list[dict]) -> dict:  # type: ignore[type-arg]
     return {"rasa": rasas, "ours": ours, "schema_checks": checks["n"]}
 
 
+def serve_argv(secrets: list[str]) -> list[str]:
+    """The JWT secret Rasa's own CLI parser reads from bot.serve's argv, for each secret."""
+    from rasa.__main__ import create_argument_parser
+
+    from bot.serve import rasa_argv
+
+    parser = create_argument_parser()
+    return [parser.parse_args(rasa_argv(["--enable-api"], secret)[1:]).jwt_secret
+            for secret in secrets]
+
+
 if __name__ == "__main__":
     command, payload = sys.argv[1], json.loads(sys.argv[2])
     result = {"normalize": normalize, "featurize": featurize, "missing_model": missing_model,
-              "action_validation": action_validation}[command](payload)
+              "action_validation": action_validation, "serve_argv": serve_argv}[command](payload)
     print("RESULT " + json.dumps(result, ensure_ascii=False))

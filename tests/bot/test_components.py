@@ -159,3 +159,9 @@ def test_action_responses_are_judged_as_rasa_judges_them_without_rechecking_the_
     assert all("Failed to validate Action server response" in message
                for ok, message in result["ours"] if not ok)
     assert result["schema_checks"] == 0
+
+
+def test_a_jwt_secret_that_looks_like_an_option_reaches_rasa_whole() -> None:
+    """token_urlsafe can begin with "-": Rasa's parser must still read it as the secret."""
+    secrets = ["-kP9xQ2vR7sT4uW1yZ3aB5cD6eF8gH0j", "--x" + "a" * 40, "plain" + "b" * 40]
+    assert probe("serve_argv", secrets) == secrets
