@@ -281,7 +281,7 @@ PROFILE_PARTS = {  # label → a frame that marks the part in py-spy's collapsed
     "database (SQLAlchemy)": "sqlalchemy",
     "storing the turn": "record (hotline/conversations/log.py",
     "FAISS search": "search_dense",
-    "BM25 scoring": "get_scores",
+    "BM25 scoring": "sparse_scores (retrieval/index.py",
     "jieba tokenising": "tokenize (retrieval/tokenizer.py",
     "the whole search": "search (retrieval/searcher.py",
 }
