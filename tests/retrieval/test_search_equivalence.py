@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from bench.reference_search import ReferenceSearcher
 from knowledge.text import normalize_text
 from retrieval.build import tokenizer_for
 from retrieval.calibration import Calibration
@@ -15,7 +16,6 @@ from retrieval.searcher import HybridSearcher, SearchResult
 from retrieval.store import IndexStore
 from retrieval.units import IndexUnit, UnitKind
 from tests.paths import PROJECT_ROOT
-from tests.retrieval.reference_search import reference_search
 
 
 @pytest.fixture(scope="module")
@@ -48,18 +48,20 @@ def test_the_faq_questions_get_the_same_hits_and_confidences(searcher, faq_quest
     vectors = searcher.embedder.encode_queries([t for t in texts if t])
     by_text = dict(zip([t for t in texts if t], vectors, strict=True))
     compared = 0
+    reference = ReferenceSearcher(searcher)
     for query, text in zip(faq_questions, texts, strict=True):
         vector = by_text.get(text, np.zeros(searcher.embedder.dimension, dtype=np.float32))
         new = searcher.search_embedded(query, vector, k=5)
-        old = reference_search(searcher, query, k=5, vector=vector)
+        old = reference.search(query, k=5, vector=vector)
         _assert_same(new, old)
         compared += bool(new.hits)
     assert compared > 700
 
 
 def test_search_embeds_the_query_as_before(searcher) -> None:  # type: ignore[no-untyped-def]
+    reference = ReferenceSearcher(searcher)
     for query in ("外国人来华工作许可怎么办理", "高企认定需要满足哪些条件", "  "):
-        _assert_same(searcher.search(query, k=5), reference_search(searcher, query, k=5))
+        _assert_same(searcher.search(query, k=5), reference.search(query, k=5))
 
 
 def test_bm25_scores_are_bm25s_own_bit_for_bit(searcher, faq_questions) -> None:  # type: ignore[no-untyped-def]
@@ -95,5 +97,5 @@ def test_a_tie_between_units_of_a_chunk_keeps_the_first(knowledge, embedder) -> 
     index = HybridIndex.create(units, vectors, tokens, manifest)
     searcher = HybridSearcher(index, embedder, tokenizer)
     new = searcher.search("高新技术企业认定怎么申请", k=2)
-    _assert_same(new, reference_search(searcher, "高新技术企业认定怎么申请", k=2))
+    _assert_same(new, ReferenceSearcher(searcher).search("高新技术企业认定怎么申请", k=2))
     assert new.hits[0].best_unit == units[0]
