@@ -83,8 +83,10 @@ class HybridIndex:
         self.manifest = manifest
         self._chunk_count = max(1, len({unit.chunk_id for unit in self.units}))
         matrix = sparse.scores  # token-major CSC of per-(token, unit) BM25 scores
-        self._data, self._indices = matrix["data"], matrix["indices"]
-        self._indptr, self._num_docs = matrix["indptr"], int(matrix["num_docs"])
+        self._data: np.ndarray = matrix["data"]
+        self._indices: np.ndarray = matrix["indices"]
+        self._indptr: np.ndarray = matrix["indptr"]
+        self._num_docs = int(matrix["num_docs"])
         self._bm25_dtype = np.dtype(sparse.dtype)
         self.postings_sorted = _strictly_increasing_rows(self._indices, self._indptr)
 
