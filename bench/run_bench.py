@@ -254,7 +254,7 @@ def bench_scale(embedder: Embedder, sizes: list[int], queries: list[str]) -> lis
 
 def _ef_sweep(index: HybridIndex, vectors: np.ndarray, exact: list[list[int]]) -> list[str]:
     """FAISS HNSW alone at several efSearch values, 1 OpenMP thread and the default."""
-    graph = faiss.downcast_index(index.dense)
+    graph: Any = faiss.downcast_index(index.dense)  # IndexHNSWFlat
     chosen, threads = graph.hnsw.efSearch, faiss.omp_get_max_threads()
     rows = [f"HNSW at {index.dense.ntotal:,} units (M {HNSW_NEIGHBOURS}); the index uses "
             f"efSearch {chosen}:",
