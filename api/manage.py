@@ -106,7 +106,11 @@ def build_index(args: argparse.Namespace) -> int:
         import_seed(library, settings.KNOWLEDGE_DIR)
     # what the app serves: published documents + the latest saved directory version
     knowledge = knowledge_from_database(library, sessions, settings.KNOWLEDGE_DIR)
-    embedder = Embedder(settings.EMBEDDING_MODEL, settings.QUERY_PROMPT, settings.PASSAGE_PROMPT)
+    # onnx when the export is current (DXE_EMBEDDING_BACKEND=auto): the same vectors and
+    # fingerprint as sentence-transformers, ≈ 1.7x the passages a second (make bench)
+    embedder = Embedder(settings.EMBEDDING_MODEL, settings.QUERY_PROMPT, settings.PASSAGE_PROMPT,
+                        backend=settings.EMBEDDING_BACKEND, threads=settings.EMBEDDING_THREADS)
+    print(f"embedding passages with {embedder.backend}")
     report = build(knowledge, embedder, IndexStore(settings.INDEX_DIR), force=args.force)
     manifest = report.manifest
     if report.built:

@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import faiss
 import httpx
 import numpy as np
 import yaml
@@ -32,14 +33,16 @@ from api.dialogue.rasa_jwt import mint_token
 from api.supervisor import dialogue_stack, free_port
 from bench.aggregates import bench_aggregates
 from bench.databases import BENCH_REDIS_URL, postgres_database, postgres_schema
+from bench.reference_search import ReferenceSearcher
 from hotline.settings import PROJECT_ROOT, get_settings
 from knowledge.chunking import split_sentences
 from knowledge.corpus import load_knowledge_base
+from knowledge.text import normalize_text
 from retrieval.build import tokenizer_for
 from retrieval.calibration import Calibration
 from retrieval.embedder import Embedder
 from retrieval.errors import EmbeddingModelError
-from retrieval.index import HNSW_MIN_UNITS, HybridIndex
+from retrieval.index import HNSW_MIN_UNITS, HNSW_NEIGHBOURS, HybridIndex
 from retrieval.manifest import IndexManifest
 from retrieval.searcher import HybridSearcher
 from retrieval.units import IndexUnit
@@ -76,6 +79,60 @@ def _time_searches(searcher: HybridSearcher, queries: list[str]) -> list[float]:
         searcher.search(query, k=5)
         timings.append((time.perf_counter() - started) * 1000)
     return timings
+
+
+def _time_old_and_new(searcher: HybridSearcher, queries: list[str], vectors: np.ndarray
+                      ) -> dict[str, list[float]]:
+    """Whole search (query embedding included) and retrieval alone (the vector given), the
+    search before issue #12 (bench/reference_search.py) and now, alternating query by query
+    so that load on the shared machine hits both alike."""
+    old = ReferenceSearcher(searcher)
+    runs: dict[str, Callable[[str, np.ndarray], object]] = {
+        "old search": lambda q, v: old.search(q, k=5),
+        "new search": lambda q, v: searcher.search(q, k=5),
+        "old retrieval": lambda q, v: old.search(q, k=5, vector=v),
+        "new retrieval": lambda q, v: searcher.search_embedded(q, v, k=5),
+    }
+    for run in runs.values():  # warm-up
+        run(queries[0], vectors[0])
+    timings: dict[str, list[float]] = {name: [] for name in runs}
+    for n, (query, vector) in enumerate(zip(queries, vectors, strict=True)):
+        for name in sorted(runs, reverse=bool(n % 2)):
+            started = time.perf_counter()
+            runs[name](query, vector)
+            timings[name].append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+def bench_passage_embedding(model: str, texts: list[str], query_prompt: str | None = None,
+                            passage_prompt: str | None = None, rounds: int = 2) -> list[str]:
+    """Passage embedding rate (what ``build-index`` spends its time on): sentence-transformers
+    against the onnxruntime backend at two batch sizes, alternating, the same texts."""
+    embedders = {"torch, batch 32": Embedder(model, query_prompt, passage_prompt,
+                                             backend="torch")}
+    try:
+        for size in (32, 16):
+            embedders[f"onnx, batch {size}"] = Embedder(model, query_prompt, passage_prompt,
+                                                        batch_size=size, backend="onnx")
+    except EmbeddingModelError as exc:
+        return [f"passage embedding: onnx skipped — {exc}"]
+    seconds: dict[str, list[float]] = {name: [] for name in embedders}
+    vectors: dict[str, np.ndarray] = {}
+    for n in range(rounds):
+        for name in sorted(embedders, reverse=bool(n % 2)):
+            started = time.perf_counter()
+            vectors[name] = embedders[name].encode_passages(texts)
+            seconds[name].append(time.perf_counter() - started)
+    reference = vectors["torch, batch 32"]
+    rows = [f"Passage embedding, {len(texts)} synthetic chunks, {rounds} rounds alternating "
+            f"({embedders['onnx, batch 32'].threads} threads each):",
+            f"{'backend':<18} {'chunks/s':>9} {'vs torch':>9} {'min cosine':>11}"]
+    torch_rate = len(texts) / min(seconds["torch, batch 32"])
+    for name, values in seconds.items():
+        rate = len(texts) / min(values)
+        cosine = float(np.min(np.sum(vectors[name] * reference, axis=1)))
+        rows.append(f"{name:<18} {rate:9.1f} {rate / torch_rate:8.2f}x {cosine:11.6f}")
+    return rows
 
 
 def bench_query_embedding(model: str, queries: list[str], query_prompt: str | None = None,
@@ -137,24 +194,33 @@ def _dense_timings(index: HybridIndex, vectors: np.ndarray, k: int = 50
     return timings, found
 
 
-def bench_scale(embedder: Embedder, sizes: list[int], queries: list[str]) -> list[str]:
-    """Build rate and search latency at each size, exact (flat) against HNSW dense search.
+EF_SEARCH_SWEEP = (64, 128, 200, 300, 400)
 
-    1k chunks are embedded for real (the embed/s column); larger sizes scatter vectors
-    around those real embeddings. Search includes embedding the query, BM25 and fusion;
-    ``dense`` is FAISS alone; recall@10 is HNSW's against exact search for the real queries.
+
+def _recall(exact: list[list[int]], found: list[list[int]]) -> float:
+    return float(np.mean([len(set(a) & set(b)) / max(1, len(a))
+                          for a, b in zip(exact, found, strict=True)]))
+
+
+def bench_scale(embedder: Embedder, sizes: list[int], queries: list[str]) -> list[str]:
+    """Search latency at each size, exact (flat) against HNSW dense search, the search before
+    issue #12 against now; HNSW's efSearch against recall at the largest size.
+
+    1k chunks are embedded for real; larger sizes scatter vectors around those real
+    embeddings. ``search`` includes embedding the query, BM25, fusion and the confidence;
+    ``retrieval`` is the same with the query's vector given; ``dense`` is FAISS alone;
+    recall@10 is HNSW's against exact search for the real queries.
     """
     knowledge = load_knowledge_base()
     tokenizer = tokenizer_for(knowledge)
     sentences = [s for chunk in knowledge.chunks() for s in split_sentences(chunk.text)]
     sample = _synthetic_texts(sentences, 1000)
-    started = time.perf_counter()
     real = embedder.encode_passages(sample)
-    embed_rate = 1000 / (time.perf_counter() - started)
-    query_vectors = embedder.encode_queries(queries[:60])
-    rows = [f"embedding passages: {embed_rate:.1f} chunks/s",
-            f"{'chunks':>8} {'dense':>6} {'build/s':>9} {'search p50':>11} {'p95 ms':>7} "
-            f"{'dense p50':>10} {'p95 ms':>7} {'recall@10':>10}"]
+    queries = queries[:60]
+    query_vectors = embedder.encode_queries([normalize_text(q) for q in queries])
+    rows = [f"{'chunks':>8} {'dense':>6} {'build/s':>8} {'':>4} {'search p50':>10} {'p95 ms':>7} "
+            f"{'retrieval p50':>13} {'p95 ms':>7} {'dense p50':>9} {'p95':>6} {'recall@10':>9}"]
+    sweep: list[str] = []
     for size in sizes:
         texts = _synthetic_texts(sentences, size)
         units = [IndexUnit(f"syn#{i}", text) for i, text in enumerate(texts)]
@@ -168,17 +234,43 @@ def bench_scale(embedder: Embedder, sizes: list[int], queries: list[str]) -> lis
             index = HybridIndex.create(units, vectors, tokens, manifest, dense_kind=kind)
             build_rate = size / (time.perf_counter() - started)
             searcher = HybridSearcher(index, embedder, tokenizer, Calibration())
-            timings = _time_searches(searcher, queries[:60])
+            timings = _time_old_and_new(searcher, queries, query_vectors)
             dense_ms, found = _dense_timings(index, query_vectors)
             if kind == "flat":
                 exact_found, recall = found, "exact"
             else:
-                share = np.mean([len(set(a) & set(b)) / max(1, len(a))
-                                 for a, b in zip(exact_found, found, strict=True)])
-                recall = f"{share:.3f}"
-            rows.append(f"{size:>8} {kind:>6} {build_rate:9.0f} {percentile(timings, 50):11.1f} "
-                        f"{percentile(timings, 95):7.1f} {percentile(dense_ms, 50):10.2f} "
-                        f"{percentile(dense_ms, 95):7.2f} {recall:>10}")
+                recall = f"{_recall(exact_found, found):.3f}"
+            for era in ("old", "new"):
+                search, alone = timings[f"{era} search"], timings[f"{era} retrieval"]
+                rows.append(
+                    f"{size:>8} {kind:>6} {build_rate:8.0f} {era:>4} {percentile(search, 50):10.1f} "
+                    f"{percentile(search, 95):7.1f} {percentile(alone, 50):13.1f} "
+                    f"{percentile(alone, 95):7.1f} {percentile(dense_ms, 50):9.2f} "
+                    f"{percentile(dense_ms, 95):6.2f} {recall:>9}")
+            if kind == "hnsw" and size == max(sizes):
+                sweep = _ef_sweep(index, query_vectors, exact_found)
+    return rows + sweep
+
+
+def _ef_sweep(index: HybridIndex, vectors: np.ndarray, exact: list[list[int]]) -> list[str]:
+    """FAISS HNSW alone at several efSearch values, 1 OpenMP thread and the default."""
+    graph: Any = faiss.downcast_index(index.dense)  # IndexHNSWFlat
+    chosen, threads = graph.hnsw.efSearch, faiss.omp_get_max_threads()
+    rows = [f"HNSW at {index.dense.ntotal:,} units (M {HNSW_NEIGHBOURS}); the index uses "
+            f"efSearch {chosen}:",
+            f"{'efSearch':>8} {'threads':>7} {'dense p50':>9} {'p95 ms':>7} {'recall@10':>9}"]
+    try:
+        for ef in EF_SEARCH_SWEEP:
+            graph.hnsw.efSearch = ef
+            for omp in sorted({1, threads}):
+                faiss.omp_set_num_threads(omp)
+                _dense_timings(index, vectors[:5])  # warm-up
+                timings, found = _dense_timings(index, vectors)
+                rows.append(f"{ef:>8} {omp:>7} {percentile(timings, 50):9.2f} "
+                            f"{percentile(timings, 95):7.2f} {_recall(exact, found):9.3f}")
+    finally:
+        graph.hnsw.efSearch = chosen
+        faiss.omp_set_num_threads(threads)
     return rows
 
 
@@ -281,7 +373,7 @@ PROFILE_PARTS = {  # label → a frame that marks the part in py-spy's collapsed
     "database (SQLAlchemy)": "sqlalchemy",
     "storing the turn": "record (hotline/conversations/log.py",
     "FAISS search": "search_dense",
-    "BM25 scoring": "get_scores",
+    "BM25 scoring": "sparse_scores (retrieval/index.py",
     "jieba tokenising": "tokenize (retrieval/tokenizer.py",
     "the whole search": "search (retrieval/searcher.py",
 }
@@ -635,6 +727,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmarks and print their tables."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--passages", type=int, default=256,
+                        help="synthetic chunks embedded by each backend for the passage rate")
     parser.add_argument("--dialogue-turns", type=int, default=40,
                         help="turns per message and path for the Rasa turn (0 skips it)")
     parser.add_argument("--only-dialogue", action="store_true",
@@ -695,9 +789,15 @@ def main(argv: list[str] | None = None) -> int:
     # what the app uses (DXE_EMBEDDING_BACKEND): the search column includes the query embedding
     embedder = Embedder(settings.EMBEDDING_MODEL, settings.QUERY_PROMPT, settings.PASSAGE_PROMPT,
                         backend=settings.EMBEDDING_BACKEND)
+    knowledge = load_knowledge_base()
+    sentences = [s for chunk in knowledge.chunks() for s in split_sentences(chunk.text)]
+    print("\n".join(bench_passage_embedding(settings.EMBEDDING_MODEL,
+                                            _synthetic_texts(sentences, args.passages, seed=11),
+                                            settings.QUERY_PROMPT, settings.PASSAGE_PROMPT)))
+    print()
     print(f"Retrieval at scale ({embedder.backend} backend; synthetic chunks, vectors scattered "
           "around 1k real embeddings; the app picks HNSW from "
-          f"{HNSW_MIN_UNITS:,} units):")
+          f"{HNSW_MIN_UNITS:,} units; old = the search before issue #12, alternating with new):")
     print("\n".join(bench_scale(embedder, [int(s) for s in args.sizes.split(",")], queries)))
     if args.only_scale:
         return 0

@@ -104,11 +104,16 @@ class HybridSearcher:
         self.candidates = candidates
         self.weights = weights
         self.referrals = tuple(referrals)
-        self._units_of: dict[str, list[int]] = {}
+        units_of: dict[str, list[int]] = {}
         for position, unit in enumerate(index.units):
-            self._units_of.setdefault(unit.chunk_id, []).append(position)
-        # a chunk's tokens, tokenised once (the same chunks come back query after query;
-        # re-tokenising them cost a third of a search); bounded, thread-safe
+            units_of.setdefault(unit.chunk_id, []).append(position)
+        self._units_of = {chunk: np.array(positions, dtype=np.int64)
+                          for chunk, positions in units_of.items()}
+        # Coverage from the BM25 postings when they hold exactly this tokenizer's tokens of
+        # each unit (the manifest says which tokenizer built the index); else by tokenising
+        # the chunk's units, cached (the same chunks come back query after query), bounded.
+        self._postings_coverage = (index.postings_sorted and index.manifest.tokenizer_fingerprint
+                                   == tokenizer.fingerprint)
         self._chunk_tokens = lru_cache(maxsize=CHUNK_TOKEN_CACHE)(self._tokens_of)
 
     def search(self, query: str, k: int = 5) -> SearchResult:
@@ -118,22 +123,33 @@ class HybridSearcher:
         text = normalize_text(query)
         if not text:
             return SearchResult(query)
-        vector = self.embedder.encode_query(text)
+        return self.search_embedded(query, self.embedder.encode_query(text), k)
+
+    def search_embedded(self, query: str, vector: np.ndarray, k: int = 5) -> SearchResult:
+        """:meth:`search` with the query's vector already made (``encode_queries`` of its
+        normalised text): the retrieval alone."""
+        if k <= 0:
+            raise ValueError(f"k must be greater than 0, got {k}")
+        text = normalize_text(query)
+        if not text:
+            return SearchResult(query)
         tokens = self.tokenizer.tokenize(text)
         dense_first = _chunk_ranking(self.index, self.index.search_dense(vector, self.candidates))
         sparse = _chunk_ranking(self.index, self.index.search_sparse(tokens, self.candidates))
         candidates = list(dict.fromkeys([*dense_first, *sparse]))
         dense, best_units = self._exact_dense(candidates, vector)
         fused = zscore_fusion([dense, sparse], self.weights)
-        ordered = sorted(candidates, key=lambda chunk: fused[chunk], reverse=True)
+        ordered = sorted(candidates, key=fused.__getitem__, reverse=True)
         first_dense, first_sparse = next(iter(dense_first), None), next(iter(sparse), None)
-        by_dense = sorted(candidates, key=lambda chunk: dense[chunk], reverse=True)
+        by_dense = sorted(candidates, key=dense.__getitem__, reverse=True)
         dense_rank = {chunk: rank for rank, chunk in enumerate(by_dense, start=1)}
         sparse_rank = {chunk: rank for rank, chunk in enumerate(
-            sorted(sparse, key=lambda chunk: sparse[chunk], reverse=True), start=1)}
+            sorted(sparse, key=sparse.__getitem__, reverse=True), start=1)}
         traits = query_traits(text, self.referrals)
+        shown = ordered[:max(k, 2)]
+        coverages = self._coverages(tokens, shown)
         hits = []
-        for position, chunk in enumerate(ordered[:max(k, 2)]):
+        for position, chunk in enumerate(shown):
             best_other = ordered[1] if position == 0 else ordered[0]
             gap = fused[chunk] - fused[best_other] if len(ordered) > 1 else 0.0
             agreement = (float(chunk == first_dense) + float(chunk == first_sparse)) / 2
@@ -141,42 +157,68 @@ class HybridSearcher:
             dense_gap = dense[chunk] - dense[densest_other] if len(by_dense) > 1 else 0.0
             hit = SearchHit(
                 chunk_id=chunk, score=fused[chunk], dense=dense[chunk],
-                sparse=sparse.get(chunk, 0.0), coverage=self._coverage(tokens, chunk),
+                sparse=sparse.get(chunk, 0.0), coverage=coverages[position],
                 best_unit=best_units[chunk], gap=gap, agreement=agreement,
                 dense_gap=dense_gap, query=traits, dense_rank=dense_rank[chunk],
                 sparse_rank=sparse_rank.get(chunk))
             hits.append(replace(hit, confidence=self.calibration.confidence(hit.features)))
         return SearchResult(query, hits[:k])
 
+    def _segments(self, chunks: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The chunks' unit positions one after the other, and where each chunk's start."""
+        groups = [self._units_of[chunk] for chunk in chunks]
+        starts = np.zeros(len(groups), dtype=np.int64)
+        np.cumsum([len(group) for group in groups[:-1]], out=starts[1:])
+        return np.concatenate(groups), starts
+
     def _exact_dense(self, chunks: list[str], vector: np.ndarray
                      ) -> tuple[dict[str, float], dict[str, IndexUnit]]:
-        """Each chunk's best cosine over all its units, and that unit."""
-        positions = [p for chunk in chunks for p in self._units_of[chunk]]
-        vectors = self.index.dense.reconstruct_batch(np.array(positions, dtype=np.int64))
-        similarities = vectors @ vector
-        dense: dict[str, float] = {}
-        best: dict[str, IndexUnit] = {}
-        for position, similarity in zip(positions, similarities, strict=True):
-            unit = self.index.units[position]
-            if similarity > dense.get(unit.chunk_id, -2.0):
-                dense[unit.chunk_id] = float(similarity)
-                best[unit.chunk_id] = unit
-        return dense, best
+        """Each chunk's best cosine over all its units, and that unit (the first on a tie)."""
+        if not chunks:
+            return {}, {}
+        positions, starts = self._segments(chunks)
+        similarities = self.index.dense.reconstruct_batch(positions) @ vector
+        best = np.maximum.reduceat(similarities, starts)
+        lengths = np.diff(np.append(starts, len(positions)))
+        first_best = np.flatnonzero(similarities == np.repeat(best, lengths))
+        best_at = positions[first_best[np.searchsorted(first_best, starts)]]
+        units = self.index.units
+        return (dict(zip(chunks, best.tolist(), strict=True)),
+                {chunk: units[p] for chunk, p in zip(chunks, best_at.tolist(), strict=True)})
 
     def _tokens_of(self, chunk_id: str) -> frozenset[str]:
         """Every token of every unit of a chunk."""
-        return frozenset(t for p in self._units_of[chunk_id]
+        return frozenset(t for p in self._units_of[chunk_id].tolist()
                          for t in self.tokenizer.tokenize(self.index.units[p].text, expand=False))
 
-    def _coverage(self, query_tokens: list[str], chunk_id: str) -> float:
-        """Idf-weighted share of the query's tokens that occur in the chunk."""
+    def _coverages(self, query_tokens: list[str], chunks: list[str]) -> list[float]:
+        """Each chunk's idf-weighted share of the query's tokens that occur in it."""
         unique = set(query_tokens)
-        if not unique:
-            return 0.0
-        chunk_tokens = self._chunk_tokens(chunk_id)
-        total = sum(self.index.idf(t) for t in unique)
-        found = sum(self.index.idf(t) for t in unique if t in chunk_tokens)
-        return found / total if total else 0.0
+        if not unique or not chunks:
+            return [0.0] * len(chunks)
+        weighted = [(token, self.index.idf(token)) for token in unique]
+        total = sum(weight for _, weight in weighted)
+        if not total:
+            return [0.0] * len(chunks)
+        if not self._postings_coverage:
+            found = [sum(w for t, w in weighted if t in self._chunk_tokens(chunk))
+                     for chunk in chunks]
+            return [share / total for share in found]
+        positions, starts = self._segments(chunks)
+        present = []  # per query token: which chunks have it
+        for token, _ in weighted:
+            ids = self.index.token_ids([token])
+            if not ids:
+                present.append(np.zeros(len(chunks), dtype=bool))
+                continue
+            postings = self.index.postings(ids[0])
+            at = np.minimum(np.searchsorted(postings, positions), max(0, len(postings) - 1))
+            in_unit = (postings[at] == positions) if len(postings) else \
+                np.zeros(len(positions), dtype=bool)
+            present.append(np.logical_or.reduceat(in_unit, starts))
+        flags = np.array(present).T.tolist()
+        return [sum(w for (_, w), has in zip(weighted, row, strict=True) if has) / total
+                for row in flags]
 
 
 def _chunk_ranking(index: HybridIndex, hits: list[UnitHit]) -> dict[str, float]:
