@@ -86,7 +86,7 @@ def _serve_and_measure(env: dict[str, str], questions: list[str], port: int) -> 
 
 def bench_app_memory_at_scale(chunks: int, questions: list[str], tmp: Path) -> list[str]:
     """Rows: the build, then the app's RSS with each tokenizer, at about ``chunks`` chunks."""
-    from bench.run_bench import free_port  # the bench's own helper (late: no import cycle)
+    from api.supervisor import free_port
 
     settings = get_settings()
     data = tmp / "knowledge"

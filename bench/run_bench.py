@@ -1,4 +1,8 @@
-"""Retrieval latency, index build rate at 1k/10k/100k chunks, and end-to-end /api/chat latency.
+"""Issue #12's benchmarks. With no flag every table runs in turn: query embedding, retrieval
+at 1k/10k/100k chunks, /api/chat and the Rasa turn, memory (also at 10k chunks), load and
+scale-out (1 vs 2 app replicas, the whole stack beside bare Rasa, 1 vs 2 Rasa processes),
+and the dashboard / problem list at 1M logged turns; ``--quick`` stops after the latency
+tables, and each ``--only-*`` / ``--load`` / ``--memory`` / ``--profile`` runs one part.
 
 Scale runs use synthetic chunks recombined from the knowledge base's sentences. Embedding
 100k chunks with the CPU model would take hours, so the embedding rate is measured on 1k
@@ -727,6 +731,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmarks and print their tables."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--quick", action="store_true",
+                        help="latency tables only (query embedding, scale, chat, dialogue): "
+                             "without memory, load / scale-out and aggregates")
     parser.add_argument("--passages", type=int, default=256,
                         help="synthetic chunks embedded by each backend for the passage rate")
     parser.add_argument("--dialogue-turns", type=int, default=40,
@@ -808,6 +815,22 @@ def main(argv: list[str] | None = None) -> int:
         print()
         with tempfile.TemporaryDirectory() as tmp:
             print("\n".join(bench_dialogue(Path(tmp), args.dialogue_turns)))
+    if args.quick:
+        return 0
+    # the rest of issue #12's tables: memory, load and scale-out, aggregates
+    print()
+    with tempfile.TemporaryDirectory() as tmp:
+        print("\n".join(bench_memory(_load_questions(), Path(tmp))), flush=True)
+    print()
+    with tempfile.TemporaryDirectory() as tmp:
+        print("\n".join(bench_replicas(_load_questions(), Path(tmp))), flush=True)
+        print()
+        print("\n".join(bench_stack_load(_load_questions(), Path(tmp))), flush=True)
+        print()
+        print("\n".join(bench_rasa_replicas(_load_questions(), Path(tmp))), flush=True)
+    print()
+    for line in bench_aggregates(args.aggregate_turns, args.aggregate_repeat):
+        print(line, flush=True)
     return 0
 
 
