@@ -56,3 +56,28 @@ def test_the_reminder_reaches_wechat_by_customer_service(wechat_app: Any, runtim
         sent = [m for m in fake_api.wait_for_sent(openid, 1) if "【预约提醒】" in m]
     assert len(sent) == 1, fake_api.sent_to(openid)
     assert f"11月19日（周四）下午 {last[1]}" in sent[0] and f"预约号 {booking.id}" in sent[0]
+
+
+def test_list_reschedule_and_cancel_over_wechat(wechat_app: Any, runtime: Any) -> None:
+    openid = new_openid()
+    with booking_clock(runtime, WECHAT_NOW), wechat_app() as client:
+        when = _send(client, openid, "我要预约 技术合同 武汉云帆智能有限公司 13712340003")
+        thursday = re.search(r"\n(\d+)\. 11月19日（周四）上午", when)
+        assert thursday, when
+        slots = _send(client, openid, thursday.group(1))
+        first = re.search(r"\n(\d+)\. 上午 (\d\d:\d\d)–", slots)
+        assert first, slots
+        assert "预约成功" in _send(client, openid, first.group(1))
+        listed = _send(client, openid, "我的预约")
+        assert f"11月19日（周四）上午 {first.group(2)}" in listed, listed
+        moved = _send(client, openid, "改到周五上午")
+        assert "已为您改期" in moved and "11月20日（周五）上午" in moved, moved
+        (booking,) = runtime.appointments.service.mine(f"wx:{openid}")
+        assert (booking.date.isoformat(), booking.status) == ("2026-11-20", "booked")
+        cancelled = _send(client, openid, "取消预约")
+        if "已取消" not in cancelled:  # asked which one / to confirm: the numbered choice
+            choice = re.search(r"\n(\d+)\. ", cancelled)
+            assert choice, cancelled
+            cancelled = _send(client, openid, choice.group(1))
+    assert "已取消" in cancelled, cancelled
+    assert [a.status for a in runtime.appointments.service.mine(f"wx:{openid}")] == ["cancelled"]
