@@ -137,3 +137,46 @@ def test_an_editor_turns_a_problem_group_into_an_faq_draft(
     expect(page.locator("#detail-state")).to_contain_text("草稿")  # a draft: never served
     page.screenshot(path=str(artifacts / "knowledge-problem-draft.png"), full_page=True)
     assert not recorder.errors, recorder.errors
+
+
+def _sign_in(page: Page, runtime, role: str) -> str:  # type: ignore[no-untyped-def]
+    name = f"主题{role}-{uuid.uuid4().hex[:6]}"
+    create_staff(runtime.sessions, name, role=role)
+    runtime.logins.set_password(name, PASSWORD, actor="测试")
+    page.goto("/admin/knowledge")
+    page.locator("#login-name").fill(name)
+    page.locator("#login-password").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.locator("#app")).to_be_visible()
+    return name
+
+
+def test_an_admin_tags_a_faq_with_subscription_topics_an_editor_only_sees_them(
+        desktop: Page, runtime) -> None:  # type: ignore[no-untyped-def]
+    doc_id = "faq-gaoqi-validity"
+    page = desktop
+    recorder = page.recorder
+    try:
+        _sign_in(page, runtime, "admin")
+        page.locator(f"#documents button[data-id='{doc_id}']").click()
+        topics = page.locator("#topics input[type=checkbox]")
+        expect(topics).to_have_count(7)
+        expect(page.locator("#topics input:checked")).to_have_count(0)
+        page.locator("#topics label", has_text="高企认定").locator("input").check()
+        page.get_by_role("button", name="保存主题").click()
+        expect(page.locator("#status")).to_contain_text("主题已保存")
+        assert runtime.subscriptions.document_topics(doc_id) == ["high_tech"]
+        page.reload()  # stored, not only shown
+        page.locator(f"#documents button[data-id='{doc_id}']").click()
+        expect(page.locator("#topics input:checked")).to_have_count(1)
+        expect(page.locator("#topics label", has_text="高企认定").locator("input")).to_be_checked()
+        assert not recorder.errors, recorder.errors
+
+        page.context.clear_cookies()  # now an editor: sees the topics, cannot change them
+        _sign_in(page, runtime, "editor")
+        page.locator(f"#documents button[data-id='{doc_id}']").click()
+        expect(page.locator("#topics input:checked")).to_have_count(1)
+        expect(page.locator("#topics input").first).to_be_disabled()
+        expect(page.get_by_role("button", name="保存主题")).to_be_hidden()
+    finally:
+        runtime.subscriptions.set_document_topics(doc_id, [], actor="测试")

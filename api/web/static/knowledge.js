@@ -102,6 +102,34 @@ async function openDocument(id) {
   showDocument(doc);
   const versions = await call("GET", `${API}/documents/${encodeURIComponent(id)}/versions`);
   showVersions(versions.data);
+  showTopics(await call("GET", `${API}/documents/${encodeURIComponent(id)}/topics`));
+}
+
+// -- subscription topics: admins tag, editors see ---------------------------------------------
+function showTopics(view) {
+  const box = $("topics");
+  box.replaceChildren();
+  for (const topic of view.available) {
+    const label = el("label");
+    const input = el("input");
+    input.type = "checkbox";
+    input.value = topic.key;
+    input.checked = view.topics.includes(topic.key);
+    input.disabled = !isAdmin();
+    label.append(input, el("span", topic.name));
+    box.append(label);
+  }
+  $("save-topics").hidden = !isAdmin();
+}
+
+async function saveTopics(event) {
+  event.preventDefault();
+  const id = $("detail").dataset.id;
+  const topics = [...$("topics").querySelectorAll("input:checked")].map((input) => input.value);
+  try {
+    showTopics(await call("PUT", `${API}/documents/${encodeURIComponent(id)}/topics`, { topics }));
+    say(topics.length ? "主题已保存：下次发布时通知订阅的企业" : "已清除主题：发布时不通知订阅者");
+  } catch (error) { say(error.message, true); }
 }
 
 function showDocument(doc) {
@@ -180,6 +208,8 @@ function showVersions(versions) {
     list.append(item);
   }
 }
+
+$("topics-form").addEventListener("submit", saveTopics);
 
 $("meta-form").addEventListener("submit", async (event) => {
   event.preventDefault();
