@@ -139,7 +139,7 @@ def test_two_writers_at_once_count_every_turn_once(db: tuple[Engine, str]) -> No
 def test_migration_0012_counts_the_rows_stored_before_it(db: tuple[Engine, str]) -> None:
     engine, url = db
     config = alembic_config(url)
-    command.downgrade(config, "-1")  # to just before 0012 (the head)
+    command.downgrade(config, "0011")  # to just before 0012
     rows = traffic(300, END, days=20, seed=5)
     bulk_load(engine, rows)  # Core inserts, as the app wrote them before 0012
     command.upgrade(config, "head")
