@@ -134,8 +134,8 @@ def test_building_is_idempotent_and_follows_the_source(model_dir: Path, tmp_path
         changed.encode("a.b..c").ids
 
 
-def test_stale_or_missing_files_are_built_in_memory(model_dir: Path, built: Path, tmp_path: Path,
-                                                     reference, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_stale_or_missing_files_are_built_in_memory(  # type: ignore[no-untyped-def]
+        model_dir: Path, built: Path, tmp_path: Path, reference, caplog) -> None:
     stale = tmp_path / "stale"
     shutil.copytree(built, stale)
     marker = json.loads((stale / MARKER_FILE).read_text(encoding="utf-8"))
