@@ -54,7 +54,9 @@ def write_synthetic_faq(folder: Path, items: int, seed: int = 11) -> None:
         + yaml.safe_dump(payload, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
-def _serve_and_measure(env: dict[str, str], questions: list[str], port: int) -> tuple[float, float, str]:
+def serve_and_measure(env: dict[str, str], questions: list[str], port: int) -> tuple[float, float, str]:
+    """Serve the app with ``env`` on ``port``, send 40 questions, and read its RSS and peak
+    (MB) and the index it served. Raises RuntimeError when it does not start."""
     from api.supervisor import wait_until_healthy
     from bench.run_bench import _rss_mb  # late: run_bench imports this module
 
@@ -97,7 +99,7 @@ def bench_app_memory_at_scale(chunks: int, questions: list[str], tmp: Path) -> l
             f"chunks imported and indexed in {time.perf_counter() - started:.0f} s"]
     measured: dict[str, float] = {}
     for name, lean in (("lean tokenizer", "true"), ("tokenizers", "false")):
-        now, peak, detail = _serve_and_measure({**env, "DXE_EMBEDDING_LEAN_TOKENIZER": lean},
+        now, peak, detail = serve_and_measure({**env, "DXE_EMBEDDING_LEAN_TOKENIZER": lean},
                                                questions, free_port())
         measured[name] = now
         rows.append(f"  the app with the {name:<14} ({detail}): RSS {now:.0f}, peak {peak:.0f}")

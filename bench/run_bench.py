@@ -520,31 +520,17 @@ def bench_memory(questions: list[str], tmp: Path) -> list[str]:
         rows.append(f"  one onnxruntime session of the e5 export: {mapped:.0f} with the weights "
                     f"memory-mapped, {inline:.0f} inline (previous export): "
                     f"{mapped / inline:.2f}x")
-    port = free_port()
+    from bench.memory_at_scale import bench_app_memory_at_scale, serve_and_measure
+
     env = {**os.environ, "DXE_DATABASE_URL": f"sqlite:///{tmp / 'memory.sqlite3'}",
            "DXE_RASA_URL": "", "DXE_RATE_LIMITS_ENABLED": "false"}
-    server = subprocess.Popen([sys.executable, "-m", "api.manage", "serve", "--port", str(port)],
-                              env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
     try:
-        base = f"http://127.0.0.1:{port}"
-        from api.supervisor import wait_until_healthy
-
-        if not wait_until_healthy(f"{base}/api/health", server, 180):
-            return rows + ["  the app did not start"]
-        with httpx.Client(base_url=base, timeout=30) as client:
-            for question in questions[:40]:
-                client.post("/api/chat", json={"session_id": new_session(client),
-                                               "text": question})
-        now, peak = _rss_mb(server.pid)
-        chunks = httpx.get(f"{base}/api/health").json()["components"]["index"]["detail"]
+        now, peak, chunks = serve_and_measure(env, questions, free_port())
+    except RuntimeError as exc:
+        rows.append(f"  the app: not measured ({exc})")
+    else:
         rows.append(f"  the app (direct mode, after 40 answers; index {chunks}): "
                     f"RSS {now:.0f}, peak {peak:.0f}")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    from bench.memory_at_scale import bench_app_memory_at_scale
-
     rows.append(f"At {MEMORY_CHUNKS:,} chunks (bench/memory_at_scale.py):")
     rows += bench_app_memory_at_scale(MEMORY_CHUNKS, questions, tmp / "at-scale")
     try:

@@ -117,13 +117,8 @@ class FakeWeChatAPI:
     def custom_send(self, query: dict[str, str], body: bytes) -> dict[str, Any]:
         with self._lock:
             self.send_requests += 1
-            token = query.get("access_token")
-            if not token:
-                return self._error(41001, "access_token missing")
-            if token not in self._tokens:
-                return self._error(40001, "invalid credential, access_token is invalid or not latest")
-            if self._tokens[token] <= time.time():
-                return self._error(42001, "access_token expired")
+            if (error := self._token_error(query.get("access_token"))) is not None:
+                return error
             try:
                 data = json.loads(body.decode("utf-8"))
                 openid, msgtype = data["touser"], data["msgtype"]
