@@ -116,9 +116,11 @@ async def closed_loop(urls: Sequence[str], questions: Sequence[str], clients: in
 
 
 async def open_loop(urls: Sequence[str], questions: Sequence[str], rate: float = 40.0,
-                    seconds: float = 10.0, conversations: int = 64) -> LoadResult:
+                    seconds: float = 10.0, conversations: int = 64,
+                    through_dialogue: bool = False) -> LoadResult:
     """``rate`` messages per second on a fixed schedule for ``seconds`` (at most
-    ``rate × seconds`` requests), latency from each message's scheduled time."""
+    ``rate × seconds`` requests), latency from each message's scheduled time;
+    ``through_dialogue``: turns answered without Rasa count as errors."""
     _local_only(urls)
     texts = unique_texts(questions)
     total = int(rate * seconds)
@@ -136,7 +138,7 @@ async def open_loop(urls: Sequence[str], questions: Sequence[str], rate: float =
             await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
             url, session = sessions[number % len(sessions)]
             ok = await post_ok(client, f"{url}/api/chat",
-                                {"session_id": session, "text": next(texts)})
+                               {"session_id": session, "text": next(texts)}, through_dialogue)
             latencies.append((time.perf_counter() - scheduled) * 1000)
             errors += not ok
 

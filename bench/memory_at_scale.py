@@ -54,11 +54,13 @@ def write_synthetic_faq(folder: Path, items: int, seed: int = 11) -> None:
         + yaml.safe_dump(payload, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
-def serve_and_measure(env: dict[str, str], questions: list[str], port: int) -> tuple[float, float, str]:
+def serve_and_measure(env: dict[str, str], questions: list[str], port: int
+                      ) -> tuple[float, float, str, str]:
     """Serve the app with ``env`` on ``port``, send 40 questions, and read its RSS and peak
-    (MB) and the index it served. Raises RuntimeError when it does not start."""
+    (MB), the index it served and the RSS's private / mapped-file split. Raises
+    RuntimeError when it does not start."""
     from api.supervisor import wait_until_healthy
-    from bench.run_bench import _rss_mb  # late: run_bench imports this module
+    from bench.run_bench import _rss_mb, rss_split  # late: run_bench imports this module
 
     server = subprocess.Popen([sys.executable, "-m", "api.manage", "serve", "--port", str(port)],
                               env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL,
@@ -73,7 +75,7 @@ def serve_and_measure(env: dict[str, str], questions: list[str], port: int) -> t
                 client.post("/api/chat", json={"session_id": session, "text": question})
             detail = client.get("/api/health").json()["components"]["index"]["detail"]
         now, peak = _rss_mb(server.pid)
-        return now, peak, str(detail)
+        return now, peak, str(detail), rss_split(server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -99,10 +101,11 @@ def bench_app_memory_at_scale(chunks: int, questions: list[str], tmp: Path) -> l
             f"chunks imported and indexed in {time.perf_counter() - started:.0f} s"]
     measured: dict[str, float] = {}
     for name, lean in (("lean tokenizer", "true"), ("tokenizers", "false")):
-        now, peak, detail = serve_and_measure({**env, "DXE_EMBEDDING_LEAN_TOKENIZER": lean},
+        now, peak, detail, split = serve_and_measure({**env, "DXE_EMBEDDING_LEAN_TOKENIZER": lean},
                                                questions, free_port())
         measured[name] = now
-        rows.append(f"  the app with the {name:<14} ({detail}): RSS {now:.0f}, peak {peak:.0f}")
+        rows.append(f"  the app with the {name:<14} ({detail}): RSS {now:.0f} {split}, "
+                    f"peak {peak:.0f}")
     rows.append(f"  lean / tokenizers: {measured['lean tokenizer'] / measured['tokenizers']:.2f}x "
                 f"the RSS (target ≤ 600 MB)")
     return rows

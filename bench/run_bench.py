@@ -487,6 +487,17 @@ def _rss_mb(pid: int) -> tuple[float, float]:
     return fields.get("VmRSS", 0.0), fields.get("VmHWM", 0.0)
 
 
+def rss_split(pid: int) -> str:
+    """The resident set's private part and its file-backed part (mapped files: the libraries
+    and the model weights, shared with other processes and reclaimable), as text."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("RssAnon", "RssFile"):
+            fields[name] = int(value.split()[0]) / 1024
+    return f"(private {fields.get('RssAnon', 0):.0f} + mapped files {fields.get('RssFile', 0):.0f})"
+
+
 def _session_rss(model: Path, inline: bool) -> float:
     """RSS growth of one onnxruntime session over the export, in a fresh interpreter:
     weights memory-mapped from model.onnx.data, or (the previous export) inside the graph."""
@@ -525,12 +536,12 @@ def bench_memory(questions: list[str], tmp: Path) -> list[str]:
     env = {**os.environ, "DXE_DATABASE_URL": f"sqlite:///{tmp / 'memory.sqlite3'}",
            "DXE_RASA_URL": "", "DXE_RATE_LIMITS_ENABLED": "false"}
     try:
-        now, peak, chunks = serve_and_measure(env, questions, free_port())
+        now, peak, chunks, split = serve_and_measure(env, questions, free_port())
     except RuntimeError as exc:
         rows.append(f"  the app: not measured ({exc})")
     else:
         rows.append(f"  the app (direct mode, after 40 answers; index {chunks}): "
-                    f"RSS {now:.0f}, peak {peak:.0f}")
+                    f"RSS {now:.0f} {split}, peak {peak:.0f}")
     rows.append(f"At {MEMORY_CHUNKS:,} chunks (bench/memory_at_scale.py):")
     rows += bench_app_memory_at_scale(MEMORY_CHUNKS, questions, tmp / "at-scale")
     try:
@@ -541,8 +552,8 @@ def bench_memory(questions: list[str], tmp: Path) -> list[str]:
                     client.post(f"{running.rasa_url}/model/parse", json={"text": question},
                                 headers={"Authorization": f"Bearer {token}"})
             now, peak = _rss_mb(running.rasa.pid)
-            rows.append(f"  the Rasa server (model loaded, after 20 parses): RSS {now:.0f}, "
-                        f"peak {peak:.0f}")
+            rows.append(f"  the Rasa server (model loaded, after 20 parses): RSS {now:.0f} "
+                        f"{rss_split(running.rasa.pid)}, peak {peak:.0f}")
     except RuntimeError as exc:
         rows.append(f"  the Rasa server: not measured ({exc})")
     return rows
@@ -642,8 +653,9 @@ async def _closed_loop_rasa(url: str, path: str, auth: dict[str, str], questions
 def bench_stack_load(questions: list[str], tmp: Path, clients: int = 16,
                      seconds: float = 10.0) -> list[str]:
     """Capacity through the whole stack (/api/chat → Rasa → our actions → retrieval)
-    beside bare Rasa (/model/parse, and its REST webhook with the same turns), same run."""
-    from bench.load import closed_loop
+    beside bare Rasa (/model/parse, and its REST webhook with the same turns), same run;
+    then latency at a fixed offered rate (the issue's 40/s, and 60 % of the capacity)."""
+    from bench.load import closed_loop, open_loop
 
     settings = get_settings().model_copy(update={
         "DATABASE_URL": f"sqlite:///{tmp / 'stack-load.sqlite3'}", "RATE_LIMITS_ENABLED": False})
@@ -654,6 +666,11 @@ def bench_stack_load(questions: list[str], tmp: Path, clients: int = 16,
             asyncio.run(closed_loop([stack.app_url], questions, clients=4, seconds=2))
             chat = asyncio.run(closed_loop([stack.app_url], questions, clients, seconds,
                                            through_dialogue=True))
+            # open loop: the issue's 40/s, and a rate below the capacity just measured
+            steady = max(1.0, round(chat.rate * 0.6))
+            offered = {rate: asyncio.run(open_loop([stack.app_url], questions, rate, seconds,
+                                                   through_dialogue=True))
+                       for rate in (40.0, steady)}
             webhook = asyncio.run(_closed_loop_rasa(stack.rasa_url, "/webhooks/rest/webhook",
                                                     auth, questions, clients, seconds))
             parse = asyncio.run(_closed_loop_rasa(stack.rasa_url, "/model/parse", auth,
@@ -670,6 +687,12 @@ def bench_stack_load(questions: list[str], tmp: Path, clients: int = 16,
         rows.append(f"{label:<36} {rate:8.1f} {p50:7.1f} {p95:7.1f} {errors:>6}")
     rows.append(f"/api/chat / Rasa webhook: {chat.rate / webhook[0]:.2f}x the turns/s; "
                 f"/api/chat / parse: {chat.rate / parse[0]:.2f}x")
+    rows.append(f"Open loop through /api/chat, {seconds:.0f} s at a fixed rate (latency from "
+                "each message's scheduled time, so a growing queue shows):")
+    for rate, result in offered.items():
+        rows.append(f"  {rate:5.0f} turns/s offered: p50 {result.percentile(50):8.1f} ms, "
+                    f"p95 {result.percentile(95):8.1f} ms, errors {result.errors}, "
+                    f"all answered after {result.seconds:.1f} s")
     return rows
 
 
