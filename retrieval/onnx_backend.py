@@ -25,6 +25,9 @@ What sentence-transformers does, reproduced from the model folder's own files:
   ``config_sentence_transformers.json``'s ``prompts`` are read by :func:`model_prompts`
   (a ``default_prompt_name`` is refused: sentence-transformers would add it silently).
 
+The word vectors are looked up outside the graph (``word_embeddings.npy`` read row by row,
+:mod:`retrieval.embedding.word_table`): the 384 MB table is never mapped into the process.
+
 Batches are sorted by token length and cut by a token budget (padding only to the longest
 text of a batch, bounded attention memory), then put back in the caller's order.
 
@@ -50,6 +53,13 @@ from retrieval.embedding.onnx_export import (
     is_up_to_date,
     mean_pool_normalize,
     onnx_dir,
+)
+from retrieval.embedding.word_table import (
+    EMBEDS_INPUT,
+    TABLE_FILE,
+    WordTable,
+    WordTableError,
+    graph_feeds,
 )
 from retrieval.errors import EmbeddingModelError
 
@@ -203,10 +213,18 @@ class OnnxSentenceEncoder:
                                                  options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # a corrupt or foreign file
             raise EmbeddingModelError(f"cannot load {onnx_dir(self.model_dir)}: {exc}") from exc
-        inputs = {node.name for node in self._session.get_inputs()}
-        if inputs != {"input_ids", "attention_mask"}:
-            raise OnnxUnsupported(f"the ONNX export takes {sorted(inputs)}, not input_ids and "
-                                  "attention_mask")
+        self._inputs = [node.name for node in self._session.get_inputs()]
+        if not {"input_ids", "attention_mask"} <= set(self._inputs) <= {
+                "input_ids", "attention_mask", EMBEDS_INPUT}:
+            raise OnnxUnsupported(f"the ONNX export takes {sorted(self._inputs)}, not input_ids, "
+                                  f"attention_mask (and {EMBEDS_INPUT})")
+        self._table: WordTable | None = None
+        if EMBEDS_INPUT in self._inputs:
+            try:
+                self._table = WordTable(onnx_dir(self.model_dir) / TABLE_FILE)
+            except (OSError, WordTableError) as exc:
+                raise EmbeddingModelError(f"cannot read the word table of "
+                                          f"{onnx_dir(self.model_dir)}: {exc}") from exc
 
     def token_ids(self, texts: list[str]) -> list[list[int]]:
         """The token ids each text is embedded from (special tokens included, truncated)."""
@@ -238,7 +256,7 @@ class OnnxSentenceEncoder:
             input_ids[n, :len(row)] = row
             mask[n, :len(row)] = 1
         hidden = self._session.run(["last_hidden_state"],
-                                   {"input_ids": input_ids, "attention_mask": mask})[0]
+                                   graph_feeds(self._inputs, input_ids, mask, self._table))[0]
         # Normalised whether or not the model has a Normalize module: Embedder asks
         # sentence-transformers for normalize_embeddings=True.
         return mean_pool_normalize(hidden, mask)

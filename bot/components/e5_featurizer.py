@@ -5,7 +5,9 @@ sentence embedding (the same model the app retrieves with) gives DIET a notion o
 message *means*. The model is the fused fp32 ONNX export that ``make setup`` builds
 (``python -m api.manage build-onnx``, :mod:`retrieval.embedding.onnx_export`); this
 component needs only ``onnxruntime``, ``tokenizers`` and numpy, never torch, and never
-downloads anything.
+downloads anything. The word vectors are read row by row from the export's
+``word_embeddings.npy`` (:mod:`retrieval.embedding.word_table`, numpy only), so the 384 MB
+table is never mapped into the Rasa process.
 
 For each message (``text``, and ``action_text`` where present):
 
@@ -53,6 +55,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.components.normalization import normalize_preserving_length
+from retrieval.embedding.word_table import TABLE_FILE, WordTable, graph_feeds
 
 logger = logging.getLogger(__name__)
 
@@ -149,6 +152,9 @@ class E5OnnxFeaturizer(DenseFeaturizer, GraphComponent):
         self.sentence_scale = float(self._config["sentence_scale"])
         self._session, self._tokenizer, self._pad_id = self._load(
             self.model_dir, self._config["intra_op_num_threads"])
+        self._inputs = [node.name for node in self._session.get_inputs()]
+        table = self.model_dir / TABLE_FILE
+        self._table = WordTable(table) if table.is_file() else None
 
     @staticmethod
     def _load(model_dir: Path, threads: int) -> Tuple[Any, Any, int]:
@@ -214,7 +220,7 @@ class E5OnnxFeaturizer(DenseFeaturizer, GraphComponent):
         for row, encoding in enumerate(encodings):
             ids[row, :len(encoding.ids)] = encoding.ids
             mask[row, :len(encoding.ids)] = 1
-        hidden = self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+        hidden = self._session.run(None, graph_feeds(self._inputs, ids, mask, self._table))[0]
         results = []
         for row, (encoding, (_body, leading), message_tokens) in enumerate(
                 zip(encodings, prepared, tokens, strict=True)):

