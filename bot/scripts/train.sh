@@ -61,6 +61,7 @@ fingerprint() {
         if [[ -d "$ONNX_DIR" ]]; then
             sha256sum "$ONNX_DIR/model.onnx" "$ONNX_DIR/tokenizer.json"
             if [[ -f "$ONNX_DIR/model.onnx.data" ]]; then sha256sum "$ONNX_DIR/model.onnx.data"; fi
+            if [[ -f "$ONNX_DIR/word_embeddings.npy" ]]; then sha256sum "$ONNX_DIR/word_embeddings.npy"; fi
         fi
     } | sha256sum | cut -d' ' -f1
 }
