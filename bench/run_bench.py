@@ -468,24 +468,26 @@ def bench_profile_rasa(questions: list[str], tmp: Path, seconds: int = 15) -> li
 
 
 # --- memory -------------------------------------------------------------------------------------
-def _rss_mb(pid: int) -> tuple[float, float]:
-    """A process's resident set now and at its peak (VmRSS, VmHWM), in MB."""
+def _status_mb(pid: int, names: tuple[str, ...]) -> dict[str, float]:
+    """Fields of /proc/PID/status given in kB, in MB."""
     fields = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         name, _, value = line.partition(":")
-        if name in ("VmRSS", "VmHWM"):
+        if name in names:
             fields[name] = int(value.split()[0]) / 1024
+    return fields
+
+
+def _rss_mb(pid: int) -> tuple[float, float]:
+    """A process's resident set now and at its peak (VmRSS, VmHWM), in MB."""
+    fields = _status_mb(pid, ("VmRSS", "VmHWM"))
     return fields.get("VmRSS", 0.0), fields.get("VmHWM", 0.0)
 
 
 def rss_split(pid: int) -> str:
     """The resident set's private part and its file-backed part (mapped files: the libraries
     and the model weights, shared with other processes and reclaimable), as text."""
-    fields = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        name, _, value = line.partition(":")
-        if name in ("RssAnon", "RssFile"):
-            fields[name] = int(value.split()[0]) / 1024
+    fields = _status_mb(pid, ("RssAnon", "RssFile"))
     return f"(private {fields.get('RssAnon', 0):.0f} + mapped files {fields.get('RssFile', 0):.0f})"
 
 

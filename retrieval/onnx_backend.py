@@ -54,13 +54,7 @@ from retrieval.embedding.onnx_export import (
     mean_pool_normalize,
     onnx_dir,
 )
-from retrieval.embedding.word_table import (
-    EMBEDS_INPUT,
-    TABLE_FILE,
-    WordTable,
-    WordTableError,
-    graph_feeds,
-)
+from retrieval.embedding.word_table import EMBEDS_INPUT, WordTable, WordTableError, graph_feeds
 from retrieval.errors import EmbeddingModelError
 
 log = logging.getLogger(__name__)
@@ -218,13 +212,11 @@ class OnnxSentenceEncoder:
                 "input_ids", "attention_mask", EMBEDS_INPUT}:
             raise OnnxUnsupported(f"the ONNX export takes {sorted(self._inputs)}, not input_ids, "
                                   f"attention_mask (and {EMBEDS_INPUT})")
-        self._table: WordTable | None = None
-        if EMBEDS_INPUT in self._inputs:
-            try:
-                self._table = WordTable(onnx_dir(self.model_dir) / TABLE_FILE)
-            except (OSError, WordTableError) as exc:
-                raise EmbeddingModelError(f"cannot read the word table of "
-                                          f"{onnx_dir(self.model_dir)}: {exc}") from exc
+        try:
+            self._table = WordTable.for_graph(self._inputs, onnx_dir(self.model_dir))
+        except (OSError, WordTableError) as exc:
+            raise EmbeddingModelError(f"cannot read the word table of "
+                                      f"{onnx_dir(self.model_dir)}: {exc}") from exc
 
     def token_ids(self, texts: list[str]) -> list[list[int]]:
         """The token ids each text is embedded from (special tokens included, truncated)."""

@@ -55,7 +55,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.components.normalization import normalize_preserving_length
-from retrieval.embedding.word_table import TABLE_FILE, WordTable, graph_feeds
+from retrieval.embedding.word_table import WordTable, graph_feeds
 
 logger = logging.getLogger(__name__)
 
@@ -153,8 +153,7 @@ class E5OnnxFeaturizer(DenseFeaturizer, GraphComponent):
         self._session, self._tokenizer, self._pad_id = self._load(
             self.model_dir, self._config["intra_op_num_threads"])
         self._inputs = [node.name for node in self._session.get_inputs()]
-        table = self.model_dir / TABLE_FILE
-        self._table = WordTable(table) if table.is_file() else None
+        self._table = WordTable.for_graph(self._inputs, self.model_dir)
 
     @staticmethod
     def _load(model_dir: Path, threads: int) -> Tuple[Any, Any, int]:

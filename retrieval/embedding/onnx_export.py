@@ -18,8 +18,8 @@ writes ``<model>/onnx/``:
   positions (XLM-R numbers tokens after the padding index), so the graph computes what
   the model computes from the ids alone;
 - ``word_embeddings.npy`` — the 250k-row word-embedding table, outside the graph: mapped,
-  the kernel's fault-around made ≈ 300 MB of it resident in every process after a few
-  hundred queries; :class:`retrieval.embedding.word_table.WordTable` reads the rows a
+  the kernel's fault-around made ≈ 240–300 MB of it resident in every process after a
+  few hundred queries; :class:`retrieval.embedding.word_table.WordTable` reads the rows a
   batch needs with ``pread`` instead;
   exported with ``torch.onnx.export`` (the TorchScript exporter, whose graph
   onnxruntime's BERT fusions recognise) and fused by ``onnxruntime.transformers.optimizer``
@@ -319,8 +319,7 @@ class OnnxEmbedder:
         self.session = ort.InferenceSession(str(model), options,
                                             providers=["CPUExecutionProvider"])
         self.inputs = [node.name for node in self.session.get_inputs()]
-        table = export_dir / TABLE_FILE
-        self.table = WordTable(table) if table.is_file() else None
+        self.table = WordTable.for_graph(self.inputs, export_dir)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """L2-normalised embeddings, ``[len(texts), hidden]`` float32."""

@@ -60,6 +60,13 @@ class WordTable:
             raise WordTableError(f"{self.path}: shorter than its header says")
         self._fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
 
+    @classmethod
+    def for_graph(cls, input_names: Iterable[str], folder: Path) -> WordTable | None:
+        """The table beside an export whose graph takes ``inputs_embeds``, else None (an
+        export that looks its word vectors up itself). Raises OSError / WordTableError when
+        the graph needs the table and it is missing or malformed."""
+        return cls(Path(folder) / TABLE_FILE) if EMBEDS_INPUT in input_names else None
+
     def lookup(self, ids: np.ndarray) -> np.ndarray:
         """The rows of ``ids`` (any shape of ints): ``ids.shape + (dimension,)`` float32.
         Each distinct id is read once."""

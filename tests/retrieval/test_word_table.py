@@ -9,6 +9,7 @@ import pytest
 
 from retrieval.embedding.word_table import (
     EMBEDS_INPUT,
+    TABLE_FILE,
     WordTable,
     WordTableError,
     graph_feeds,
@@ -73,3 +74,13 @@ def test_graph_feeds_give_what_the_graph_takes(table: WordTable, matrix: np.ndar
         graph_feeds([EMBEDS_INPUT], ids, mask, None)
     with pytest.raises(WordTableError, match="does not know"):
         graph_feeds(["token_type_ids"], ids, mask, table)
+
+
+def test_the_table_is_opened_only_for_a_graph_that_takes_word_vectors(
+        matrix: np.ndarray, tmp_path: Path) -> None:
+    save_table(matrix, tmp_path / TABLE_FILE)
+    assert WordTable.for_graph(["input_ids", "attention_mask"], tmp_path) is None
+    opened = WordTable.for_graph(["input_ids", "attention_mask", EMBEDS_INPUT], tmp_path)
+    assert opened is not None and opened.rows == matrix.shape[0]
+    with pytest.raises(FileNotFoundError):
+        WordTable.for_graph([EMBEDS_INPUT], tmp_path / "no-export")
